@@ -1,0 +1,180 @@
+"""Command line: `python -m bot ingest|retrieve|ask|chat|interview|serve|eval`."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from bot.config import Settings
+from bot.errors import BotError
+from bot.schemas import Answer
+
+app = typer.Typer(
+    help="Director Coach: grounded career coaching for aspiring medical directors.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON.")]
+
+
+def _coach() -> Any:
+    from bot.coach import Coach
+
+    return Coach(Settings())
+
+
+def _check(text: str) -> None:
+    from bot.validate import clean_text
+
+    clean_text(text, Settings().max_message_chars)
+
+
+def _print_json(data: Any) -> None:
+    typer.echo(json.dumps(data, indent=2, ensure_ascii=False))
+
+
+def _fail(exc: BotError) -> None:
+    typer.echo(f"error: {exc.message}", err=True)
+    raise typer.Exit(2)
+
+
+def format_answer(answer: Answer) -> str:
+    """Return an answer with its numbered sources, for the terminal."""
+    lines = [answer.answer]
+    if answer.citations:
+        lines += ["", "Sources:"]
+        lines += [f"  [{c.n}] {c.title} — {c.section} ({c.source})" for c in answer.citations]
+    return "\n".join(lines)
+
+
+@app.command()
+def ingest(as_json: JsonFlag = False) -> None:
+    """Build or update the index from BOT_CORPUS_DIR."""
+    from bot.embeddings import make_embeddings
+    from bot.ingest import ingest as run_ingest
+    from bot.store import make_store
+
+    settings = Settings()
+    report = run_ingest(settings, make_store(settings, make_embeddings(settings)))
+    if as_json:
+        _print_json(report.public())
+    else:
+        r = report
+        typer.echo(f"added {r.added}, updated {r.updated}, removed {r.removed}; {r.chunks} chunks")
+
+
+@app.command()
+def retrieve(
+    question: str,
+    k: Annotated[int, typer.Option("-k", help="Passages.")] = 5,
+    as_json: JsonFlag = False,
+) -> None:
+    """Print the passages retrieval returns for QUESTION."""
+    try:
+        _check(question)
+        passages = _coach().retrieve(question, k)
+    except BotError as exc:
+        _fail(exc)
+    if as_json:
+        _print_json({"passages": [p.public() for p in passages]})
+        return
+    for i, p in enumerate(passages, 1):
+        typer.echo(f"[{i}] {p.score:.3f} {p.title} — {p.section}\n    {p.text}\n")
+    if not passages:
+        typer.echo("No passage clears the relevance floor.")
+
+
+@app.command()
+def ask(question: str, as_json: JsonFlag = False) -> None:
+    """Answer one QUESTION."""
+    try:
+        _check(question)
+        answer = _coach().ask(question)
+    except BotError as exc:
+        _fail(exc)
+    if as_json:
+        _print_json(answer.public())
+    else:
+        typer.echo(format_answer(answer))
+
+
+@app.command()
+def chat() -> None:
+    """Hold a conversation in the terminal (empty line or Ctrl-D to quit)."""
+    coach = _coach()
+    session_id = None
+    typer.echo("Director Coach — ask about becoming a medical director. Empty line to quit.")
+    while True:
+        try:
+            message = input("\nyou> ")
+        except EOFError:
+            break
+        if not message.strip():
+            break
+        try:
+            answer = coach.ask(message, session_id)
+        except BotError as exc:
+            typer.echo(f"error: {exc.message}")
+            continue
+        session_id = answer.session_id
+        typer.echo("\ncoach> " + format_answer(answer))
+
+
+@app.command()
+def interview(
+    answers: Annotated[
+        Path | None, typer.Option("--answers", help="Answers, one per line.")
+    ] = None,
+    questions: Annotated[int, typer.Option("--questions", help="Number of questions (1-10).")] = 5,
+    focus: Annotated[str, typer.Option("--focus", help="Comma-separated competencies.")] = "",
+    setting: Annotated[str, typer.Option("--setting", help="hospital, outpatient, …")] = "",
+    as_json: JsonFlag = False,
+) -> None:
+    """Run a mock medical-director interview."""
+    from bot.interview.terminal import run_terminal
+
+    if answers is not None and not answers.is_file():
+        typer.echo(f"error: no answers file at {answers}", err=True)
+        raise typer.Exit(2)
+    focus_list = [f.strip() for f in focus.split(",") if f.strip()] or None
+    try:
+        code = run_terminal(
+            _coach().interview, answers, as_json, questions, focus_list, setting or None
+        )
+    except BotError as exc:
+        _fail(exc)
+    raise typer.Exit(code)
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to bind.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port.")] = 7860,
+) -> None:
+    """Serve the web app, API and widget (same as `python app.py`)."""
+    from bot.server import serve as run_server
+
+    run_server(host, port)
+
+
+@app.command(name="eval")
+def evaluate(as_json: JsonFlag = False) -> None:
+    """Measure retrieval, guard and answer quality on the project's question sets."""
+    from bot.evaluate import format_report, run_eval
+
+    report = run_eval(Settings())
+    typer.echo(json.dumps(report, indent=2) if as_json else format_report(report))
+
+
+def main() -> None:
+    """Run the CLI."""
+    try:
+        app()
+    except KeyboardInterrupt:
+        sys.exit(130)

@@ -1,0 +1,155 @@
+"""Feedback on one answer: strengths, missing key points with citations, outline, follow-up."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from bot.interview.bank import KeyPoint, Question
+from bot.interview.guides import Guides
+from bot.interview.rubric import THRESHOLDS, Score, Thresholds
+from bot.prompts import render
+
+log = logging.getLogger(__name__)
+
+Phraser = Callable[[str, dict[str, Any]], str]
+_MARKER = re.compile(r"\[(\d+)\]")
+_BLANK_RUN = re.compile(r"\n\s*\n(?:\s*\n)+")
+
+
+@dataclass(frozen=True)
+class Feedback:
+    """Everything the user sees about one answer, besides the scores."""
+
+    text: str
+    citations: list[dict[str, Any]]
+    strengths: list[str]
+    missing: list[dict[str, Any]]
+    outline: list[str]
+    follow_up: str
+
+
+def _lines(name: str, folder: Path, **variables: Any) -> list[str]:
+    return [line.strip() for line in render(name, folder, **variables).splitlines() if line.strip()]
+
+
+def cite(points: list[KeyPoint], guides: Guides) -> tuple[list[dict[str, Any]], dict[str, int]]:
+    """Number the guide paragraphs behind `points`; return citations and key point id -> n."""
+    titles = guides.titles()
+    citations: list[dict[str, Any]] = []
+    numbers: dict[str, int] = {}
+    for point in points:
+        text = guides.paragraph(point.source, point.section, point.quote) or point.quote
+        found = next(
+            (c for c in citations if c["source"] == point.source and c["text"] == text), None
+        )
+        if found is None:
+            found = {
+                "n": len(citations) + 1,
+                "source": point.source,
+                "title": titles.get(point.source, point.source),
+                "section": point.section,
+                "text": text,
+            }
+            citations.append(found)
+        numbers[point.id] = int(found["n"])
+    return citations, numbers
+
+
+def choose_follow_up(question: Question, missing: list[str]) -> str:
+    """Return the follow-up linked to the most important missing key point (bank order)."""
+    for point_id in missing:
+        for follow_up in question.follow_ups:
+            if follow_up.key_point == point_id:
+                return follow_up.text
+    return question.follow_ups[0].text
+
+
+def _point(point: KeyPoint, n: int | None) -> dict[str, Any]:
+    return {
+        "id": point.id,
+        "text": point.text,
+        "n": n,
+        "source": point.source,
+        "section": point.section,
+        "quote": point.quote,
+    }
+
+
+def findings_for(
+    question: Question, score: Score, guides: Guides, t: Thresholds = THRESHOLDS
+) -> dict[str, Any]:
+    """Return the facts feedback is written from: covered/missing points, flags, citations."""
+    covered_idx = set(score.covered(t))
+    missing = [p for i, p in enumerate(question.key_points) if i not in covered_idx]
+    covered = [p for i, p in enumerate(question.key_points) if i in covered_idx]
+    cited = missing or covered[:2]
+    citations, numbers = cite(cited, guides)
+    return {
+        "question": question.text,
+        "question_id": question.id,
+        "competency": question.competency,
+        "kind": question.kind,
+        "scores": dict(score.scores),
+        "overall": score.overall,
+        "covered": [_point(p, numbers.get(p.id)) for p in covered],
+        "missing": [_point(p, numbers[p.id]) for p in missing],
+        "citations": citations,
+        "injection": "injection" in score.caps,
+        "off_topic": "off_topic" in score.caps,
+        "vague": "vague" in score.caps,
+        "short": "short" in score.caps or "very_short" in score.caps,
+        "follow_up": choose_follow_up(question, [p.id for p in missing]),
+    }
+
+
+def _phrase(phraser: Phraser | None, text: str, findings: dict[str, Any], part: str) -> str:
+    if phraser is None:
+        return text
+    allowed = {c["n"] for c in findings["citations"]}
+    try:
+        phrased = phraser(text, {**findings, "part": part})
+    except Exception:  # a failing phraser must never cost the user their feedback
+        log.warning("interview phraser failed; using the rendered %s", part)
+        return text
+    markers = {int(m) for m in _MARKER.findall(phrased or "")}
+    if not isinstance(phrased, str) or not phrased.strip() or not markers <= allowed:
+        return text
+    return phrased.strip()
+
+
+def compose_feedback(
+    question: Question,
+    score: Score,
+    guides: Guides,
+    folder: Path,
+    phraser: Phraser | None = None,
+) -> Feedback:
+    """Render the feedback for one scored answer from the templates in `folder`."""
+    findings = findings_for(question, score, guides)
+    scores, kind = findings["scores"], findings["kind"]
+    strengths = _lines("interview_strengths.j2", folder, scores=scores, covered=findings["covered"])
+    if any(findings[flag] for flag in ("injection", "off_topic", "vague", "short")):
+        strengths = []
+    gaps = _lines("interview_gaps.j2", folder, scores=scores, kind=kind)
+    outline = _lines(
+        "interview_outline.j2",
+        folder,
+        kind=kind,
+        missing=findings["missing"],
+        covered=findings["covered"],
+    )
+    findings.update(strengths=strengths, gaps=gaps, outline=outline)
+    text = _BLANK_RUN.sub("\n\n", render("interview_feedback.j2", folder, **findings))
+    return Feedback(
+        text=_phrase(phraser, text, findings, "feedback"),
+        citations=findings["citations"],
+        strengths=strengths,
+        missing=findings["missing"],
+        outline=outline,
+        follow_up=_phrase(phraser, findings["follow_up"], findings, "follow_up"),
+    )

@@ -1,0 +1,86 @@
+"""Text helpers shared by retrieval, condensing and composing: tokens, stopwords, sentences."""
+
+from __future__ import annotations
+
+import re
+
+STOPWORDS = frozenset(
+    """
+    a about above after again against all am an and any are as at be because been before being
+    below between both but by can could did do does doing down during each few for from
+    further had has have having he her here hers herself him himself his how i if in into is
+    it its itself just me more most my myself no nor not now of off on once only or other our
+    ours ourselves out over own same she should so some such than that the their theirs them
+    themselves then there these they this those through to too under until up very was we were
+    what when where which while who whom why will with would you your yours yourself
+    yourselves also get gets getting got really much many need needs want wants may might must
+    shall like tell know let lets well even still ever one ones im i'm i've ive youre you're
+    it's thats what's whats
+    """.split()
+)
+# Words every question in this domain shares; they carry no topic of their own.
+GENERIC = frozenset(
+    """
+    medical director directors physician physicians doctor doctors become becoming role job
+    career guide guides md
+    """.split()
+)
+
+_WORD = re.compile(r"[a-z0-9]+(?:['’][a-z]+)?")
+_SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"“(])")
+
+
+def stem(word: str) -> str:
+    """Return a light stem (plural and common suffixes off) for lexical matching."""
+    for suffix in ("ications", "ication", "ations", "ation", "ments", "ment", "ings", "ing"):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 4:
+            return word[: -len(suffix)]
+    if word.endswith("ies") and len(word) > 4:
+        return word[:-3] + "y"
+    if word.endswith("s") and not word.endswith("ss") and len(word) > 3:
+        return word[:-1]
+    return word
+
+
+def words(text: str) -> list[str]:
+    """Return lowercase word tokens."""
+    return _WORD.findall(text.lower().replace("’", "'"))
+
+
+def tokens(text: str) -> list[str]:
+    """Return stemmed content tokens (stopwords removed), for BM25 and overlap."""
+    return [stem(w) for w in words(text) if w not in STOPWORDS]
+
+
+def topic_terms(text: str) -> set[str]:
+    """Return the stemmed content terms that carry a topic (no stopwords or domain words)."""
+    return {t for t in tokens(text) if t not in GENERIC and stem(t) not in GENERIC and len(t) > 1}
+
+
+def sentences(text: str) -> list[str]:
+    """Split a passage into sentences."""
+    return [s.strip() for s in _SENTENCE.split(text.strip()) if s.strip()]
+
+
+# Words that stand for what a question asks for, so the answer's wording can match them.
+_EXPANSIONS: list[tuple[str, frozenset[str]]] = [
+    (
+        r"\bhow long\b|\bhow many years\b|\btimeline\b|\bhow soon\b",
+        frozenset({"year", "month", "span", "time"}),
+    ),
+    (r"\bsalary\b|\bearn\b|\bpay\b|\bpaid\b|\bincome\b", frozenset({"compensation"})),
+    (
+        r"\bwho (awards|offers|gives|grants|runs|issues)\b|\bwhich (board|organi[sz]ation)\b",
+        frozenset({"board", "organization", "american"}),
+    ),
+    (r"\bwhere\b.*\b(find|look)\b", frozenset({"board", "network", "organization"})),
+]
+
+
+def expansions(question: str) -> set[str]:
+    """Return extra terms implied by what the question asks (e.g. "how long" -> years)."""
+    extra: set[str] = set()
+    for pattern, terms in _EXPANSIONS:
+        if re.search(pattern, question, re.I):
+            extra |= terms
+    return extra

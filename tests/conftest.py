@@ -1,0 +1,65 @@
+"""Shared fixtures: real MiniLM embeddings, a real Chroma index per test session, a live server."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from bot.config import REPO_ROOT, Settings
+from bot.embeddings import MiniLMEmbeddings, make_embeddings
+from tests.helpers import LiveServer, serve_app
+
+CORPUS = REPO_ROOT / "corpus"
+
+
+@pytest.fixture(scope="session")
+def embeddings() -> MiniLMEmbeddings:
+    return make_embeddings(Settings())
+
+
+@pytest.fixture
+def corpus_copy(tmp_path: Path) -> Path:
+    """A private copy of the guides that a test may edit."""
+    target = tmp_path / "corpus"
+    shutil.copytree(CORPUS, target)
+    return target
+
+
+@pytest.fixture
+def make_settings(tmp_path: Path):  # type: ignore[no-untyped-def]
+    """Build Settings whose data dir is private to the test."""
+
+    def build(**overrides: object) -> Settings:
+        values: dict[str, object] = {"data_dir": tmp_path / "data", "corpus_dir": CORPUS}
+        values.update(overrides)
+        return Settings(**values)  # type: ignore[arg-type]
+
+    return build
+
+
+@pytest.fixture(scope="session")
+def coach(tmp_path_factory: pytest.TempPathFactory, embeddings: MiniLMEmbeddings):  # type: ignore[no-untyped-def]
+    """One real Coach (real Chroma, real MiniLM) over the guides, shared by read-only tests."""
+    from bot.coach import Coach
+
+    data = tmp_path_factory.mktemp("coach-data")
+    return Coach(Settings(data_dir=data, corpus_dir=CORPUS), embeddings=embeddings)
+
+
+@pytest.fixture(scope="session")
+def api_server(coach) -> Iterator[LiveServer]:  # type: ignore[no-untyped-def]
+    """The JSON API of the shared Coach on a real uvicorn at 127.0.0.1."""
+    from bot.api import create_app
+
+    with serve_app(create_app(coach)) as server:
+        yield server
