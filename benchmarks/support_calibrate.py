@@ -14,9 +14,9 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot.config import REPO_ROOT, Settings  # noqa: E402
-from bot.embeddings import make_embeddings  # noqa: E402
-from bot.support import THRESHOLDS, SupportChecker, Thresholds  # noqa: E402
+from bot.config import REPO_ROOT, Settings
+from bot.embeddings import make_embeddings
+from bot.support import THRESHOLDS, SupportChecker, Thresholds
 
 LABELLED = REPO_ROOT / "tests" / "data" / "support_labelled.yaml"
 
@@ -43,7 +43,9 @@ def predict(rows: list[tuple[float, float, bool]], t: Thresholds) -> list[bool]:
 def search(rows: list[tuple[float, float, bool]], gold: list[bool]) -> Thresholds:
     """Return the thresholds with the best F0.5, then the widest margin."""
     grid = itertools.product(
-        [x / 100 for x in range(40, 121)], [0.0, 0.1, 0.2, 0.3, 0.4, 0.5], [0.3, 0.4, 0.5],
+        [x / 100 for x in range(40, 121)],
+        [0.0, 0.1, 0.2, 0.3, 0.4, 0.5],
+        [0.3, 0.4, 0.5],
     )
 
     def key(t: Thresholds) -> tuple[float, float]:
@@ -99,8 +101,10 @@ def main() -> None:
     if args.verbose:
         for i, s, pr, g in zip(items, supports, pred, gold, strict=True):
             if pr != g:
-                print(f"  {'FP' if pr else 'FN'} cos={s.cosine:.2f} lex={s.lexical:.2f} "
-                      f"novel={s.novel} {i['sentence']}")
+                print(
+                    f"  {'FP' if pr else 'FN'} cos={s.cosine:.2f} lex={s.lexical:.2f} "
+                    f"novel={s.novel} {i['sentence']}"
+                )
 
 
 if __name__ == "__main__":

@@ -47,6 +47,7 @@ _LEAD_INS: list[tuple[str, str]] = [
     ),
 ]
 _DEFAULT_LEAD_IN = "Here is what the guides say:"
+_FRAMING = re.compile(r"^(conclusion|introduction|summary|overview|final thoughts)\b", re.I)
 _META = re.compile(r"\b(this|the) guide\b|\bhere are the steps\b", re.I)
 _NUMBER = r"(\d+|one|two|three|four|five|six|seven|eight|nine|ten|several|a few)"
 # What a question asks for, and what a sentence that answers it contains.
@@ -142,7 +143,9 @@ class GroundedComposer:
         return cosine + LEXICAL_WEIGHT * _lexical(terms, sentence) + bonus
 
     def _blend(self, sentence_score: float, passages: list[Passage], i: int) -> float:
-        intro = passages[i].section == passages[i].title
+        intro = passages[i].section == passages[i].title or bool(
+            _FRAMING.match(passages[i].section)
+        )
         prior = passages[i].score - RANK_STEP * i - (INTRO_PENALTY if intro else 0.0)
         return (1 - PASSAGE_WEIGHT) * sentence_score + PASSAGE_WEIGHT * prior
 

@@ -25,6 +25,9 @@ class Settings(BaseSettings):
     embedding_model: str = Field(
         "", description="Sentence-transformers model path; empty = packaged MiniLM."
     )
+    torch_threads: int = Field(
+        1, description="CPU threads for embeddings (1 keeps tail latency flat)."
+    )
 
     llm: Literal["grounded", "openai", "local"] = Field("grounded", description="Answer engine.")
     llm_base_url: str = Field("", description="OpenAI-compatible endpoint URL.")

@@ -64,6 +64,14 @@ def _load_model(path: str):  # type: ignore[no-untyped-def]
     return SentenceTransformer(path, device="cpu", local_files_only=True)
 
 
+def set_threads(threads: int) -> None:
+    """Set torch's CPU threads (one thread avoids stalls when cores are shared)."""
+    import torch
+
+    if threads > 0 and torch.get_num_threads() != threads:
+        torch.set_num_threads(threads)
+
+
 class MiniLMEmbeddings(Embeddings):
     """LangChain embeddings over a local sentence-transformers model, normalised for cosine."""
 
@@ -104,4 +112,5 @@ class MiniLMEmbeddings(Embeddings):
 
 def make_embeddings(settings: Settings) -> MiniLMEmbeddings:
     """Create the embedding function the index and every stage use."""
+    set_threads(settings.torch_threads)
     return MiniLMEmbeddings(settings.embedding_model or default_model_path())

@@ -101,7 +101,7 @@ def answer_report(coach: Any, data: dict[str, Any]) -> dict[str, Any]:
         ),
         "gold_in_answer": round(sum(gold) / len(answerable), 3),
         "no_answer_rate_on_uncovered": round(sum(no_answer) / max(1, len(uncovered)), 3),
-        "followup_gold_in_answer": round(sum(follow) / max(1, len(follow)), 3),
+        "followup_gold_in_answer": round(sum(follow) / len(follow), 3) if follow else None,
         "not_answered": [
             q["q"] for q, a in zip(answerable, answers, strict=True) if a.verdict != "answered"
         ],
@@ -137,24 +137,32 @@ def run_eval(settings: Settings) -> dict[str, Any]:
         eval_settings = settings.model_copy(update={"data_dir": Path(tmp)})
         coach = Coach(eval_settings)
         data = load_questions()
+        holdout = load_questions(DATA / "eval_holdout.yaml")
         return {
             "retrieval": retrieval_report(coach, data["questions"]),
             "answers": answer_report(coach, data),
+            "holdout_retrieval": retrieval_report(coach, holdout["questions"]),
+            "holdout_answers": answer_report(coach, holdout),
             "guard": guard_section(coach),
         }
 
 
-def format_report(report: dict[str, Any]) -> str:
-    """Render the report as readable text tables."""
-    r, a = report["retrieval"], report["answers"]
+def _section(name: str, r: dict[str, Any], a: dict[str, Any]) -> list[str]:
     lines = [
-        f"Retrieval hit rate ({r['questions']} questions; span within the context budget)",
+        f"{name}: retrieval hit rate ({r['questions']} questions; answer span within the budget)",
         f"  {'budget':<8}{'hybrid':>8}{'naive':>8}",
     ]
     lines += [f"  {b:<8}{r[f'hybrid@{b}']:>8.3f}{r[f'naive@{b}']:>8.3f}" for b in BUDGETS]
-    lines += ["", "Answers (grounded engine)"]
-    lines += [f"  {k:<30}{v}" for k, v in a.items() if not isinstance(v, list)]
-    lines += ["", "Guard (precision / recall / support)"]
+    lines += [f"{name}: answers (grounded engine)"]
+    lines += [f"  {k:<30}{v}" for k, v in a.items() if not isinstance(v, list | type(None))]
+    return [*lines, ""]
+
+
+def format_report(report: dict[str, Any]) -> str:
+    """Render the report as readable text tables."""
+    lines = _section("Tuning set", report["retrieval"], report["answers"])
+    lines += _section("Held-out set", report["holdout_retrieval"], report["holdout_answers"])
+    lines += ["Guard (precision / recall / support)"]
     for label, m in report["guard"]["per_class"].items():
         lines.append(f"  {label:<11}{m['precision']:>6.3f} {m['recall']:>6.3f} {m['support']:>5}")
     lines.append(f"  accuracy   {report['guard']['accuracy']:.3f}")

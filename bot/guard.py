@@ -116,6 +116,14 @@ def _compile(*patterns: str) -> tuple[re.Pattern[str], ...]:
     return tuple(re.compile(p) for p in patterns)
 
 
+# People a medical director leads or works with (used by clinical and leadership rules).
+_PEOPLE = (
+    r"(physicians?|doctors?|surgeons?|clinicians?|colleagues?|nurses?|nursing staff|staff"
+    r"|teams?|department|unit|group|hospitalists?|residents?|fellows|providers?|prescribers?"
+    r"|partners|employees|direct reports|board|executives?|cfo|ceo|cmo|coo|administrators?"
+    r"|stakeholders|medical staff|everyone|people|\w+ology|\w+ologists|\w+icians|\w+ists)"
+)
+
 # --------------------------------------------------------------------------- crisis rules
 # Matched on the `words` form (lowercase, no apostrophes or punctuation).
 
@@ -177,7 +185,7 @@ CRISIS_PATTERNS = _compile(
     r"|ending it|not existing|not being here)\b(?! (review|reviews|certificates?|rates?|audits?"
     r"|data|metrics|reports?)\b)",
     r"\b(feel|feeling|im|am|so|completely|totally) hopeless\b",
-    r"\bno way out\b(?! of (the|my|this|our|a) (contract|agreement|deal|job|lease|non ?compete"
+    r"\bno way out\b(?! of (the|my|this|our|a) (contracts?|agreement|deal|job|lease|non ?compete"
     r"|noncompete|role|position)\b)",
     r"\b(quiero|quisiera) morir\w*|\bmatarme\b|\bsuicidarme\b",
 )
@@ -212,13 +220,15 @@ INJECTION_PATTERNS = _compile(
     r"\bforget (all|everything|about) (that|of that|above|previous|this)\b",
     r"\byou(re| are) (now )?(a|an) (?!(\w+ ){0,2}(director|leader|manager|chief|cmo|executive"
     r"|physician|doctor|interviewer|candidate))(\w+ ){0,2}now\b",
-    r"\b(ai|assistant|chatbot|bot|model) (that|which|who) (can |will |could )?(answer|answers"
-    r"|respond\w*|do|does|say|says) (any|every|anything|everything)\b",
+    r"\b(ai|assistant|chatbot|bot|model)( \w+)? (that|which|who) (can |will |could )?(answer"
+    r"|answers|respond\w*|do|does|say|says|prescribes?|tells?|gives?) (any|every|anything"
+    r"|everything|whatever)\b",
     r"\bwithout (any )?(disclaimers?|refus\w+|censorship|safety (rules|filters|guidelines)|your"
     r" (rules|restrictions|filters|guidelines))\b",
     r"\byour new (task|purpose|mission|instructions?|directives?|persona)\b"
     r"|\byour (task|role|job|purpose|mission) is now\b",
-    r"\b(answer|respond|reply|act|behave|talk|speak|chat|operate|assistant|ai|advisor|bot"
+    r"\b(answer|respond|reply|act|behave|talk|speak|chat|operate|assistant|ai|advisor|bot|advice"
+    r"|advise|give|gives|giving"
     r"|chatbot|mode)\w* (\w+ ){0,3}with (no|zero|out any) (restrictions|limits|limitations|rules"
     r"|filters|guardrails|censorship|boundaries|disclaimers|warnings|caveats)\b",
     r"\b(rules|instructions|prompt|guidelines|directives) (you were|youve been|you have been|you"
@@ -249,7 +259,8 @@ INJECTION_PATTERNS = _compile(
     r"\b(dan mode|do anything now|developer mode|dev mode|god mode|jail ?break\w*|jail broken"
     r"|prompt injection)\b",
     r"\b(pretend|imagine|act as if|act like|assume|suppose|simulate|role ?play|behave as if)\b"
-    r".{0,20}\b(you|youre|an ai|a bot|an assistant|a chatbot)\b.{0,30}\b(no|without|dont have|do not have|free (of|from)|escaped|ignores?)\b.{0,25}\b"
+    r".{0,20}\b(you|youre|an ai|a bot|an assistant|a chatbot)\b.{0,30}\b(no|without|dont have"
+    r"|do not have|free (of|from)|escaped|ignores?)\b.{0,25}\b"
     r"(rules|restrictions|limits|filters|guidelines|policies|policy|safety|guardrails"
     r"|constraints|censorship|ethics|morals)\b",
     r"\b(unfiltered|uncensored|unrestricted|jailbroken|unaligned|unlimited|rogue|evil)"
@@ -263,13 +274,13 @@ INJECTION_PATTERNS = _compile(
     r"\b(disable|turn off|deactivate|switch off|bypass|circumvent|get around|evade|override)"
     r" (the |all |this |any )*(guard|guardrails|content (policy|filters?)|moderation|censorship"
     r"|topic (filter|restrictions?)|refusals?|safety filters?)\b",
-    r"\b(act|pretend|role ?play|roleplay|play|assume the role of|take the role of) (as |like"
-    r" |to be )?(a |an |my )?(doctor|physician|pharmacist|nurse)\b.{0,60}\b(prescribe|dose"
-    r"|diagnos\w*|medical advice)",
+    r"\b(act|pretend|role ?play|roleplay|play|assume the role of|take the role of)\b.{0,40}"
+    r"\b(doctor|physician|pharmacist|nurse)\b.{0,60}\b(prescri\w*|dos\w*|diagnos\w*"
+    r"|medical advice)",
     r"\[/?inst\]|<\|?(im_start|im_end|system|endoftext)\|?>|#{2,}\s*(system|instruction)"
     r"|\[system\]|<system>",
     r"(^|\n)\s*(system|developer)\s*:",
-    r"\bnew (rules?|instructions?|directives?|system prompt)s?\s*:",
+    r"\bnew (instructions?|directives?|system prompt)s?\s*:",
     r"\b(start|begin) your (reply|response|answer|output) with\b",
     r"\bi am your (developer|creator|admin|administrator|programmer|owner|maker)\b"
     r"|\bim your (developer|creator|admin|administrator|programmer|owner|maker)\b",
@@ -383,7 +394,9 @@ CLINICAL_AMBIGUOUS = _compile(
     r"\bis (this|it|my) (\w+ )?(rash|lump|mole|spot|bump|swelling|pain|cough|bite|wound"
     r"|cancer\w*|infected|broken|serious|contagious)\b",
     r"\bhow (do|should|would|can|to) (i|you|we|one)? ?(treat|diagnose|titrate|taper|work up"
-    r"|rule out|dose|prescribe|correct|reverse)\b",
+    r"|rule out|dose|prescribe|correct|reverse)\b(?! (my |our |the |your |a |an )?"
+    + _PEOPLE
+    + r"\b)",
     r"\b(treat|treating|treatment (for|of)|manage|managing|management of) (a |an |the |this )?"
     r"(patient|patients|child|infant|newborn|adult|elderly|pregnant)\b",
     r"\b(symptoms|warning signs?|signs) (of|for) (a |an )?(?!burnout|a bad|poor|toxic)\w+",
@@ -398,7 +411,7 @@ CLINICAL_AMBIGUOUS = _compile(
 
 MEDICAL_WORDS = re.compile(
     r"\b" + _LAB + r"\b|\b" + _CONDITION + r"\b|\b" + _SYMPTOM + r"\b|\b" + _DRUG_CLASS + r"\b|"
-    r"\b(patients?|dose|doses|dosage|mg|mcg|symptoms?|diagnos\w+|treat\w*|therapy|pills?"
+    r"\b(patients?|dose|doses|dosage|mg|mcg|symptoms?|diagnos\w+|treatments?|therapy|pills?"
     r"|tablets?|prescri\w+|blood|lab|labs|scan|x ray|mri|ct|ecg|ekg|biopsy|pathology|surgery"
     r"|stitches|wound|pregnan\w+|vaccin\w+|allerg\w+|disease|syndrome|cancer|tumou?r|heart|lung"
     r"|kidney|liver|stroke|sepsis|a1c|inr|trough|concussion|injur\w+|murmur|speech|slurred"
@@ -421,12 +434,6 @@ def _medical_context(words: str) -> bool:
 # --------------------------------------------------------------------------- leadership framing
 # Management of people, processes or careers. Strong framing overrides clinical words.
 
-_PEOPLE = (
-    r"(physicians?|doctors?|surgeons?|clinicians?|colleagues?|nurses?|nursing staff|staff"
-    r"|teams?|department|unit|group|hospitalists?|residents?|fellows|providers?|prescribers?"
-    r"|partners|employees|direct reports|board|executives?|cfo|ceo|cmo|coo|administrators?"
-    r"|stakeholders|medical staff|everyone|people|\w+ology|\w+ologists|\w+icians|\w+ists)"
-)
 _PROCESS = (
     r"(projects?|initiatives?|programs?|programmes?|committees?|meetings?|polic(y|ies)"
     r"|protocols?|rollouts?|changes?|audits?|reviews?|process(es)?|workflows?|response|budgets?"

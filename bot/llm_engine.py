@@ -24,7 +24,14 @@ from bot.embeddings import MiniLMEmbeddings
 from bot.engine import GroundedEngine, StreamEvent, pieces
 from bot.prompts import render
 from bot.schemas import Answer, Citation, Passage
-from bot.support import AnswerChecker, Checked, SupportChecker, is_connective, parse_markers, split_draft
+from bot.support import (
+    AnswerChecker,
+    Checked,
+    SupportChecker,
+    is_connective,
+    parse_markers,
+    split_draft,
+)
 from bot.text import topic_terms, words
 
 log = logging.getLogger(__name__)
@@ -37,10 +44,14 @@ UNSUPPORTED_NOTE = (
     "composed directly from them.)"
 )
 USER_SPLIT = "=== user ==="
-MIN_KEPT_SHARE = 0.34  # below this share of stated sentences surviving, the draft was mostly made up
+MIN_KEPT_SHARE = (
+    0.34  # below this share of stated sentences surviving, the draft was mostly made up
+)
 MAX_QUERY_CHARS = 300
 MAX_NEW_QUERY_TERMS = 3
-_QUERY_LABEL = re.compile(r"^\s*(standalone question|question|query|rewritten question)\s*:\s*", re.I)
+_QUERY_LABEL = re.compile(
+    r"^\s*(standalone question|question|query|rewritten question)\s*:\s*", re.I
+)
 _BLANK_RUN = re.compile(r"\n\s*\n(?:\s*\n)+")
 
 
@@ -78,7 +89,7 @@ def clean_query(raw: str, question: str, context: list[str]) -> str | None:
         return None
     terms, asked = topic_terms(query), topic_terms(question)
     known = asked | set().union(*(topic_terms(t) for t in context))
-    if asked and not terms & asked or not asked and not terms & known:
+    if not terms & (asked or known):
         return None
     return query if len(terms - known) <= MAX_NEW_QUERY_TERMS else None
 
@@ -106,13 +117,16 @@ class LLMEngine:
         self.checker = AnswerChecker(SupportChecker(embeddings))
         self.condense_chain = self._chain("llm_condense.j2")
         self.feedback_chain = self._chain("llm_feedback.j2")
+        self.draft_chain = self._chain("llm_answer.j2")
         self.answer_chain: Runnable[dict[str, Any], Checked] = RunnablePassthrough.assign(
-            draft=self._chain("llm_answer.j2")
-        ) | RunnableLambda(self._check)
+            draft=self.draft_chain
+        ) | RunnableLambda(lambda v: self.check_draft(v["draft"], v["retrieved"]))
 
     def _chain(self, prompt: str) -> Runnable[dict[str, Any], str]:
         """Build prompt -> chat model -> text for one prompt file."""
-        to_messages = RunnableLambda(lambda v: messages(prompt, self.settings, **v))
+        to_messages: Runnable[dict[str, Any], list[BaseMessage]] = RunnableLambda(
+            lambda v: messages(prompt, self.settings, **v)
+        )
         return to_messages | self.chat | StrOutputParser()
 
     def condense(
@@ -123,18 +137,19 @@ class LLMEngine:
         if not previous_queries:
             return fallback
         try:
-            raw = self.condense_chain.invoke({"question": question, "previous": previous_queries[-3:]})
-        except Exception as exc:  # noqa: BLE001 - any model failure falls back to the rules
+            raw = self.condense_chain.invoke(
+                {"question": question, "previous": previous_queries[-3:]}
+            )
+        except Exception as exc:  # any model failure falls back to the rules
             log.warning("llm condense failed (%s); using the grounded rules", type(exc).__name__)
             return fallback
         context = previous_queries[-3:] + [t["text"] for t in history[-4:] if t["role"] == "user"]
         return clean_query(raw, question, context) or fallback
 
-    def _check(self, inputs: dict[str, Any]) -> Checked:
-        draft = inputs["draft"]
+    def check_draft(self, draft: object, passages: list[Passage]) -> Checked:
+        """Check a drafted answer against the passages; raise LLMFailure when it is empty."""
         if not isinstance(draft, str) or not words(draft):
             raise LLMFailure("empty output")
-        passages: list[Passage] = inputs["retrieved"]
         return self.checker.check(draft, [p.text for p in passages], [p.section for p in passages])
 
     def answer(
@@ -148,7 +163,7 @@ class LLMEngine:
             checked = self.answer_chain.invoke(
                 {"question": question, "passages": numbered(passages), "retrieved": passages}
             )
-        except Exception as exc:  # noqa: BLE001 - the user gets the grounded answer, never a 5xx
+        except Exception as exc:  # the user gets the grounded answer, never a 5xx
             log.warning("llm answer failed (%s); using the grounded answer", type(exc).__name__)
             return with_note(grounded, UNAVAILABLE_NOTE)
         if not usable(checked):
@@ -166,12 +181,12 @@ class LLMEngine:
         yield answer
 
     def phrase_feedback(self, text: str, findings: dict[str, Any]) -> str:
-        """Rephrase interview feedback with the model; return `text` unless the result checks out."""
+        """Rephrase interview feedback with the model; keep `text` unless the result checks out."""
         points = [p["text"] for p in findings.get("missing", []) if isinstance(p, dict)]
         part = str(findings.get("part", "feedback"))
         try:
             phrased = self.feedback_chain.invoke({"text": text, "part": part, "points": points})
-        except Exception as exc:  # noqa: BLE001 - the rendered feedback is always a good answer
+        except Exception as exc:  # the rendered feedback is always a good answer
             log.warning("llm feedback failed (%s); keeping the rendered text", type(exc).__name__)
             return text
         phrased = phrased.strip()

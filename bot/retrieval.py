@@ -12,13 +12,13 @@ from langchain_core.documents import Document
 from bot.config import Settings
 from bot.embeddings import MiniLMEmbeddings
 from bot.schemas import Passage
-from bot.text import expansions, sentences, stem, tokens, topic_terms
+from bot.text import expansions, names, sentences, stem, tokens, topic_terms, words
 
 RRF_K = 60
 CANDIDATES = 20
 SENTENCE_WEIGHT = 0.5  # similarity = mix of whole-chunk and best-sentence cosine
 COVERAGE_WEIGHT = 0.45  # rerank bonus for covering the question's topic terms
-RELEVANCE_BAR = 0.62  # best similarity + COVERAGE_SHARE * topic coverage must reach this
+RELEVANCE_BAR = 0.56  # best similarity + COVERAGE_SHARE * topic coverage must reach this
 COVERAGE_SHARE = 0.5
 
 
@@ -92,6 +92,9 @@ class HybridRetriever:
         self.matrix = np.asarray(vectors if len(got["ids"]) else np.zeros((0, 384)), np.float32)
         self.sentence_rows = self._sentence_rows()
         self.chunk_terms = {cid: _terms(f"{c.section} {c.text}") for cid, c in self.chunks.items()}
+        self.vocabulary = {
+            w for c in self.chunks.values() for w in words(f"{c.title} {c.section} {c.text}")
+        }
         self.bm25 = (
             BM25Retriever.from_documents(docs, preprocess_func=tokens, k=CANDIDATES)
             if docs
@@ -121,6 +124,14 @@ class HybridRetriever:
         found |= {t for t in terms if expansions(query) & found}
         total = sum(self.idf(t) for t in terms)
         return sum(self.idf(t) for t in terms & found) / total
+
+    def unknown_names(self, query: str) -> set[str]:
+        """Return names and acronyms in the query that no guide mentions (a state, a vendor)."""
+        return {
+            n
+            for n in names(query)
+            if n not in self.vocabulary and n.rstrip("s") not in self.vocabulary
+        }
 
     def similarity(self, query_vec: np.ndarray, cid: str) -> float:
         """Return the blend of whole-chunk and best-sentence cosine similarity."""
@@ -176,7 +187,7 @@ class HybridRetriever:
         if not passages or floor <= 0:
             return bool(passages)
         best = max(p.score for p in passages)
-        if best < floor:
+        if best < floor or self.unknown_names(query):
             return False
         return best + COVERAGE_SHARE * self.coverage(query, passages[:3]) >= RELEVANCE_BAR
 

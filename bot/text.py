@@ -77,10 +77,32 @@ _EXPANSIONS: list[tuple[str, frozenset[str]]] = [
 ]
 
 
+# Everyday words for what the guides name otherwise.
+SYNONYMS: dict[str, str] = {
+    "cv": "resume",
+    "résumé": "resume",
+    "salary": "compensation",
+    "pay": "compensation",
+    "cert": "certification",
+    "boss": "leader",
+    "hospitalist": "physician",
+    "doc": "physician",
+}
+_NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b([A-Z][a-z]{2,}|[A-Z]{2,6}s?)\b")
+_COMMON_NAMES = frozenset("i md do dos mds ceo cmo cfo coo us usa ok".split())
+
+
 def expansions(question: str) -> set[str]:
     """Return extra terms implied by what the question asks (e.g. "how long" -> years)."""
     extra: set[str] = set()
     for pattern, terms in _EXPANSIONS:
         if re.search(pattern, question, re.I):
             extra |= terms
+    extra |= {SYNONYMS[w] for w in words(question) if w in SYNONYMS}
     return extra
+
+
+def names(text: str) -> set[str]:
+    """Return lowercased proper names and acronyms in a question (not its first word)."""
+    found = {m.group(1).lower() for m in _NAME.finditer(text.strip())}
+    return {n for n in found if n not in _COMMON_NAMES and n not in SYNONYMS}

@@ -45,6 +45,9 @@ CSS = """
 .gradio-container { max-width: 1180px !important; margin: 0 auto !important; }
 #dc-header h1 { margin: 0 0 .25rem; font-size: 1.6rem; }
 #dc-header p { margin: 0; color: var(--body-text-color-subdued); }
+.dc-sources .dc-title { display: block; font-weight: 400; font-size: .85rem;
+  color: var(--body-text-color-subdued); }
+.dc-sources .dc-section { font-weight: 600; }
 .dc-notice { border-left: 4px solid #b45309; background: #fffbeb; color: #451a03;
   padding: .5rem .75rem; border-radius: 6px; }
 .dark .dc-notice { background: #3a2a0b; color: #fde68a; border-left-color: #f59e0b; }
@@ -58,7 +61,6 @@ CSS = """
 .dc-sources blockquote { margin: .5rem 0 .25rem; padding-left: .65rem;
   border-left: 3px solid var(--border-color-accent); font-size: .92rem; }
 .dc-n { font-weight: 700; }
-.dc-title { font-weight: 600; }
 .dc-file, .dc-muted { color: var(--body-text-color-subdued); font-size: .85rem; margin: 0; }
 .dc-download { display: inline-block; padding: .5rem .9rem; border-radius: 8px; font-weight: 600;
   background: var(--button-primary-background-fill);
@@ -66,6 +68,8 @@ CSS = """
   text-decoration: none; }
 .dc-download:focus-visible { outline: 3px solid var(--color-accent); outline-offset: 2px; }
 .dc-status p { margin: 0; font-weight: 600; }
+.dc-card { border-top: 2px solid var(--border-color-primary); padding-top: 1rem; }
+.dc-card table { font-size: .9rem; }
 @media (max-width: 640px) {
   .gradio-container { padding: 0 .5rem !important; }
   #dc-header h1 { font-size: 1.3rem; }
@@ -84,6 +88,11 @@ def theme() -> gr.themes.Base:
         button_primary_text_color="white",
         button_primary_background_fill_dark="*primary_600",
         button_primary_background_fill_hover_dark="*primary_700",
+        body_text_color_subdued="*neutral_600",
+        body_text_color_subdued_dark="*neutral_300",
+        block_label_text_color="*neutral_600",
+        block_label_text_color_dark="*neutral_300",
+        color_accent="*primary_600",
     )
 
 
@@ -165,6 +174,7 @@ def _ask_tab(coach: Coach, limiter: RateLimiter | None, trust: bool) -> None:
     )
     chat.like(on_like, [state], None, **_no_history())
     clear.click(on_clear, [state], outputs, **_no_history())
+    chat.clear(on_clear, [state], outputs, **_no_history())
 
 
 def _interview_tab(coach: Coach, limiter: RateLimiter | None, trust: bool) -> None:
@@ -189,14 +199,16 @@ def _interview_tab(coach: Coach, limiter: RateLimiter | None, trust: bool) -> No
                 elem_classes="dc-chat",
                 feedback_options=None,
                 placeholder="Choose your options and start the interview.",
+                buttons=["copy"],
+                group_consecutive_messages=False,
             )
             answer = gr.Textbox(label="Your answer", lines=4, max_lines=12)
             submit = gr.Button("Submit answer", variant="primary")
         with gr.Column(scale=2, min_width=260):
             sources = gr.HTML(h.SOURCES_EMPTY)
-            with gr.Column(visible=False) as card:
-                scorecard = gr.Markdown(label="Scorecard")
-                download = gr.HTML()
+    with gr.Column(visible=False, elem_classes="dc-card") as card:
+        download = gr.HTML()
+        scorecard = gr.Markdown(label="Scorecard")
 
     def show(view: h.InterviewView) -> tuple[Any, ...]:
         done = view.scorecard is not None
@@ -220,9 +232,13 @@ def _interview_tab(coach: Coach, limiter: RateLimiter | None, trust: bool) -> No
     def on_answer(text: str, st: dict[str, Any], request: gr.Request) -> tuple[Any, ...]:
         return show(h.answer_interview(service, text, st, _client(request, trust), limiter))
 
+    def on_reset() -> tuple[Any, ...]:
+        return show(h.InterviewView("", [], h.new_interview_state()))
+
     outputs = [answer, chat, state, sources, status, card, scorecard, download]
     start.click(on_start, [count, focus, setting, state], outputs, **_no_history())
     submit.click(on_answer, [answer, state], outputs, **_no_history())
+    chat.clear(on_reset, None, outputs, **_no_history())
 
 
 def mount_ui(

@@ -25,6 +25,7 @@ log = logging.getLogger("bot.ui")
 
 Message = dict[str, Any]
 SOURCES_EMPTY = '<p class="dc-muted">Sources for the latest answer appear here.</p>'
+SORRY = "Something went wrong on our side. Please try again."
 _WAITING = '<p class="dc-muted" role="status">Finding the sources…</p>'
 EXAMPLES = (
     "What does a medical director do day to day?",
@@ -74,7 +75,7 @@ def _source_item(citation: dict[str, Any]) -> str:
     source = html.escape(str(citation.get("source", "")))
     return (
         f'<li value="{n}"><details><summary><span class="dc-n">[{n}]</span> '
-        f'<span class="dc-title">{title}</span> — <span class="dc-section">{section}</span>'
+        f'<span class="dc-section">{section}</span><span class="dc-title">{title}</span>'
         f'</summary><blockquote>{text}</blockquote><p class="dc-file">{source}</p></details></li>'
     )
 
@@ -130,8 +131,11 @@ def _stream_answer(
                 state = state | {"session_id": None}
                 continue
             reply["content"] = exc.message
-            yield ChatView("", messages, state | {"messages": messages})
-            return
+        except Exception as exc:  # the user sees a short apology, never a trace
+            log.error("ui answer failed: %s", type(exc).__name__)
+            reply["content"] = SORRY
+        yield ChatView("", _snapshot(messages), state | {"messages": messages})
+        return
 
 
 def _snapshot(messages: list[Message]) -> list[Message]:
@@ -206,8 +210,8 @@ def start_interview(
         started = service.start(
             questions=_as_int(questions), focus=list(focus or []) or None, setting=setting or None
         )
-    except BotError as exc:
-        return InterviewView("", state.get("messages", []), state, notes=[exc.message])
+    except Exception as exc:  # BotError says what to fix; others: an apology
+        return InterviewView("", state.get("messages", []), state, notes=[_problem(exc)])
     intro = {
         "role": "assistant",
         "content": "Let's begin. Answer each question as you would in the interview room: "
@@ -221,6 +225,13 @@ def start_interview(
         "done": False,
     }
     return InterviewView("", state["messages"], state)
+
+
+def _problem(exc: Exception) -> str:
+    if isinstance(exc, BotError):
+        return exc.message
+    log.error("ui interview failed: %s", type(exc).__name__)
+    return SORRY
 
 
 def _as_int(value: object) -> int:
@@ -247,8 +258,8 @@ def answer_interview(
         return InterviewView(answer or "", messages, state, notes=[notice])
     try:
         result = service.answer(state["interview_id"], answer or "")
-    except BotError as exc:
-        return InterviewView(answer or "", messages, state, notes=[exc.message])
+    except Exception as exc:  # BotError says what to fix; others: an apology
+        return InterviewView(answer or "", messages, state, notes=[_problem(exc)])
     messages += [
         {"role": "user", "content": answer.strip()},
         {"role": "assistant", "content": feedback_markdown(result)},

@@ -134,6 +134,31 @@ def test_clinical_rules_yield_to_career_framing(text: str) -> None:
     assert rule_label(text) not in ("clinical", "greeting")
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "How do I jump from staff physician to medical director?",
+        "I'm thinking about jumping ship to a larger health system as CMO",
+        "What do I do when surgeons ignore the guidelines?",
+        "A hospitalist keeps ignoring the new documentation policy, how do I address it?",
+        "What are your guidelines for a good CV?",
+        "How do I write internal guidelines for moonlighting?",
+        "Suppose a physician has no regard for safety policy, what do I do?",
+        "I can't keep going to these meetings every week, how do I delegate?",
+        "Is the MBA not worth it anymore?",
+        "I need to cut myself some slack as a new director",
+        "I'm thinking about cutting staff hours to balance the budget",
+        "We are stockpiling PPE for the outbreak; how do I lead the response?",
+        "My boss is going to kill me if the budget is late",
+        "How do I run a death review committee?",
+        "How do I treat my staff fairly when promoting?",
+        "Is it ok to skip the CPE exam if I have an MBA?",
+    ],
+)
+def test_trigger_words_in_career_questions_do_not_fire_rules(text: str) -> None:
+    assert rule_label(text) is None
+
+
 def test_leadership_strength() -> None:
     assert leadership_strength("How do I get physicians to adopt the new checklist?") == 2
     assert leadership_strength("As medical director, what dose of heparin should I use?") == 1

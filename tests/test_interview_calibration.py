@@ -35,8 +35,10 @@ def scored() -> dict[str, dict[str, list[float]]]:
 def test_calibration_set_covers_every_competency_and_level() -> None:
     answers = yaml.safe_load(CALIBRATION.read_text("utf-8"))["answers"]
     assert len(answers) >= 30
-    seen = {(load_bank(REPO_ROOT / "prompts").question(a["question"]).competency, a["level"])
-            for a in answers}
+    seen = {
+        (load_bank(REPO_ROOT / "prompts").question(a["question"]).competency, a["level"])
+        for a in answers
+    }
     assert seen == {(c, level) for c in COMPETENCY_IDS for level in LEVELS}
 
 

@@ -141,3 +141,18 @@ def test_interview_rate_limit(coach: Any) -> None:
     assert not h.start_interview(coach.interview, 1, None, None, None, "10.2.2.2", limiter).notes
     limited = h.start_interview(coach.interview, 1, None, None, None, "10.2.2.2", limiter)
     assert "wait" in limited.notes[0]
+
+
+class _Broken:
+    def stream(self, message: str, session_id: object = None) -> Any:
+        raise RuntimeError("secret internals")
+
+    def start(self, **kwargs: Any) -> Any:
+        raise RuntimeError("secret internals")
+
+
+def test_unexpected_errors_become_an_apology() -> None:
+    final = list(h.ask(_Broken(), QUESTION, h.new_chat_state()))[-1]  # type: ignore[arg-type]
+    assert final.messages[-1]["content"] == h.SORRY
+    view = h.start_interview(_Broken(), 3, None, None)  # type: ignore[arg-type]
+    assert view.notes == [h.SORRY]

@@ -20,7 +20,11 @@ QUESTION = {"message": "What does a medical director do?"}
 @pytest.fixture(scope="module")
 def server(coach: Any) -> Iterator[LiveServer]:
     """API + widget + Gradio with one allowed origin and a generous rate limit."""
-    overrides = {"allowed_origins": ALLOWED, "rate_limit": "1000/minute", "llm_api_key": SECRET}
+    overrides: dict[str, Any] = {
+        "allowed_origins": ALLOWED,
+        "rate_limit": "1000/minute",
+        "llm_api_key": SECRET,
+    }
     with web_server(coach, **overrides) as live:
         yield live
 

@@ -62,8 +62,8 @@ def browser() -> Iterator[Any]:
         chromium.close()
 
 
-def _page(browser: Any, site: Site, src: str, attrs: str = "", **ctx: Any) -> Any:
-    host_page(site.folder, src, attrs)
+def _page(browser: Any, site: Site, src: str, attrs: str = "", head: str = "", **ctx: Any) -> Any:
+    host_page(site.folder, src, attrs, head)
     page = browser.new_context(**ctx).new_page()
     page.goto(site.url + "/index.html")
     return page
@@ -149,9 +149,29 @@ def test_widget_shows_errors_kindly(browser: Any, site: Site, coach: Any) -> Non
         page.context.close()
     with web_server(coach, ui=False, allowed_origins="", rate_limit="10/minute") as live:
         page = _page(browser, site, live.url + "/widget.js")
-        _ask(page, "What does a medical director do?")
-        page.get_by_text("not set up to use the coach").wait_for(timeout=10_000)
+        warnings: list[str] = []
+        page.on("console", lambda msg: warnings.append(msg.text))
+        _ask(page, "What does a medical director do?")  # the browser blocks the refused origin
+        page.get_by_text("not available right now").wait_for(timeout=10_000)
+        assert any("BOT_ALLOWED_ORIGINS" in text for text in warnings)
         page.context.close()
+
+
+def test_widget_works_under_a_strict_host_csp(
+    browser: Any, site: Site, coach_server: LiveServer
+) -> None:
+    policy = (
+        f"default-src 'none'; script-src {coach_server.url}; connect-src {coach_server.url}; "
+        "style-src 'unsafe-inline'"  # for the host page's own <style> only
+    )
+    strict = f'<meta http-equiv="Content-Security-Policy" content="{policy}">'
+    page = _page(browser, site, coach_server.url + "/widget.js", head=strict)
+    launcher = page.get_by_role("button", name="Open chat")
+    assert launcher.evaluate("el => getComputedStyle(el).position") == "fixed"
+    assert launcher.evaluate("el => getComputedStyle(el).fontFamily").startswith("system-ui")
+    log = _ask(page, "What does a medical director do?")
+    log.get_by_role("listitem").first.wait_for(timeout=30_000)
+    page.context.close()
 
 
 def test_widget_is_small() -> None:

@@ -79,11 +79,11 @@ def static_site(folder: Path) -> Iterator[str]:
         httpd.server_close()
 
 
-def host_page(folder: Path, script_src: str, attrs: str = "") -> Path:
+def host_page(folder: Path, script_src: str, attrs: str = "", head: str = "") -> Path:
     """Write a host page with hostile CSS and the one widget script tag."""
     page = folder / "index.html"
     page.write_text(
-        "<!doctype html><html lang=en><head><meta charset=utf-8>"
+        f"<!doctype html><html lang=en><head><meta charset=utf-8>{head}"
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         "<title>Physician network</title><style>"
         "*{font-family:serif!important;color:#c00}button{display:none}div{border:5px solid lime}"

@@ -29,34 +29,43 @@
 
   var CSS =
     ":host{all:initial!important}" +
-    "*{box-sizing:border-box;font:15px/1.45 system-ui,-apple-system,'Segoe UI',Roboto,Arial,sans-serif}" +
-    ".launch,.panel{position:fixed;z-index:2147483000;" + side + ":20px}" +
-    ".launch{bottom:20px;border:0;border-radius:28px;padding:12px 18px;background:var(--a);color:var(--i);" +
-    "font-weight:600;cursor:pointer;box-shadow:0 4px 14px rgba(0,0,0,.25)}" +
+    "*{box-sizing:border-box}" +
+    ".launch,.panel{position:fixed;z-index:2147483000;" + side + ":20px;" +
+    "font:15px/1.45 system-ui,-apple-system,'Segoe UI',Roboto,Arial,sans-serif}" +
+    "button,textarea{font:inherit}" +
+    ".launch{bottom:20px;border:0;border-radius:28px;padding:12px 18px;background:var(--a);" +
+    "color:var(--i);font-weight:600;cursor:pointer;box-shadow:0 4px 14px rgba(0,0,0,.25)}" +
     ".panel{bottom:20px;width:min(380px,calc(100vw - 40px));height:min(580px,calc(100vh - 40px));" +
     "display:flex;flex-direction:column;background:#fff;color:#111827;border-radius:14px;" +
     "box-shadow:0 10px 40px rgba(0,0,0,.3);overflow:hidden}" +
-    ".panel[hidden],.launch[hidden]{display:none}" +
+    "[hidden]{display:none!important}" +
     "header{display:flex;align-items:center;gap:8px;padding:10px 12px;background:var(--a);color:var(--i)}" +
     "h2{flex:1;margin:0;font-size:16px;font-weight:700;color:inherit}" +
-    ".x{border:0;background:transparent;color:inherit;font-size:22px;line-height:1;cursor:pointer;padding:4px 8px;border-radius:6px}" +
-    ".note{margin:0;padding:6px 12px;font-size:12.5px;background:#fffbeb;color:#78350f;border-bottom:1px solid #fde68a}" +
+    ".x{border:0;background:transparent;color:inherit;font-size:22px;line-height:1;cursor:pointer;" +
+    "padding:4px 8px;border-radius:6px}" +
+    ".note{margin:0;padding:6px 12px;font-size:12.5px;background:#fffbeb;color:#78350f;" +
+    "border-bottom:1px solid #fde68a}" +
     ".log{flex:1;overflow-y:auto;padding:12px;display:flex;flex-direction:column;gap:10px;background:#f8fafc}" +
-    ".m{max-width:88%;padding:8px 11px;border-radius:12px;white-space:pre-wrap;overflow-wrap:anywhere}" +
+    ".m{max-width:90%;padding:8px 11px;border-radius:12px;white-space:pre-wrap;overflow-wrap:anywhere}" +
     ".u{align-self:flex-end;background:var(--a);color:var(--i)}" +
     ".b{align-self:flex-start;background:#fff;border:1px solid #e2e8f0}" +
     ".e{align-self:stretch;background:#fef2f2;color:#991b1b;border:1px solid #fecaca}" +
-    "ol{margin:8px 0 0;padding:8px 0 0 20px;border-top:1px solid #e2e8f0;white-space:normal}" +
-    "li{font-size:13px;margin:2px 0;color:#334155}summary{cursor:pointer}" +
+    ".sh{margin:10px 0 2px;padding-top:8px;border-top:1px solid #e2e8f0;font-size:12px;" +
+    "font-weight:700;letter-spacing:.04em;text-transform:uppercase;color:#475569}" +
+    "ol{margin:0;padding:0;list-style:none;white-space:normal}" +
+    "li{font-size:13.5px;margin:4px 0;color:#1e293b}summary{cursor:pointer}" +
+    ".t{display:block;font-size:12px;color:#64748b}" +
     "blockquote{margin:4px 0;padding-left:8px;border-left:3px solid #cbd5e1;color:#475569}" +
     "form{display:flex;gap:8px;padding:10px;border-top:1px solid #e2e8f0;background:#fff}" +
-    "textarea{flex:1;resize:none;min-height:42px;max-height:120px;padding:9px 10px;border:1px solid #94a3b8;" +
-    "border-radius:10px;color:#111827;background:#fff}" +
-    ".send{border:0;border-radius:10px;padding:0 16px;background:var(--a);color:var(--i);font-weight:600;cursor:pointer}" +
+    "textarea{flex:1;resize:none;min-height:42px;max-height:120px;padding:9px 10px;" +
+    "border:1px solid #94a3b8;border-radius:10px;color:#111827;background:#fff}" +
+    ".send{border:0;border-radius:10px;padding:0 16px;background:var(--a);color:var(--i);" +
+    "font-weight:600;cursor:pointer}" +
     ".send:disabled{opacity:.6;cursor:wait}" +
-    "button:focus-visible,textarea:focus-visible,summary:focus-visible,.log:focus-visible{outline:3px solid #f59e0b;outline-offset:2px}" +
+    ":focus-visible{outline:3px solid #f59e0b;outline-offset:2px}" +
     "@media (max-width:480px){.panel{inset:0;width:100%;height:100%;border-radius:0}}" +
-    "@media (prefers-reduced-motion:no-preference){.launch{transition:transform .15s}.launch:hover{transform:scale(1.04)}}";
+    "@media (prefers-reduced-motion:no-preference){.launch{transition:transform .15s}" +
+    ".launch:hover{transform:scale(1.04)}}";
 
   function el(tag, attrs, text) {
     var node = document.createElement(tag);
@@ -68,7 +77,7 @@
   /* Append text; **bold** becomes <strong>, still via textContent (never innerHTML). */
   function rich(node, text) {
     node.textContent = "";
-    String(text).split(/\*\*(.+?)\*\*/).forEach(function (part, i) {
+    String(text).replace(/^- /gm, "\u2022 ").split(/\*\*(.+?)\*\*/).forEach(function (part, i) {
       node.appendChild(i % 2 ? el("strong", {}, part) : document.createTextNode(part));
     });
   }
@@ -140,12 +149,13 @@
     citations.forEach(function (c) {
       var item = el("li", { value: String(c.n) });
       var more = el("details");
-      more.append(el("summary", {}, "[" + c.n + "] " + c.title + " \u2014 " + c.section),
-        el("blockquote", {}, c.text));
+      var line = el("summary", {}, "[" + c.n + "] " + c.section);
+      line.appendChild(el("span", { class: "t" }, c.title));
+      more.append(line, el("blockquote", {}, c.text));
       item.appendChild(more);
       list.appendChild(item);
     });
-    bubble.appendChild(list);
+    bubble.append(el("p", { class: "sh", "aria-hidden": "true" }, "Sources"), list);
   }
 
   function problem(status, body, retryAfter) {
@@ -227,6 +237,7 @@
       await ask(message, false);
     } catch (e) {
       say("e", problem(0));
+      console.warn("Director Coach: cannot reach " + api + " (is this site listed in BOT_ALLOWED_ORIGINS?)", e);
     } finally {
       busy = send.disabled = false;
       box.focus();
