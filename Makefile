@@ -24,14 +24,17 @@ run: setup
 browser:
 	@command -v chromium >/dev/null || { apt-get update -q && apt-get install -y -q chromium chromium-driver; }
 
-test: setup browser
+test: setup llm browser
 	$(PY) -m pytest -q
 
 test-fast: setup
 	$(PY) -m pytest -q -m "not browser and not llm"
 
-llm: setup
-	$(PY) -m pip install -q -e '.[test,llm]'
+$(VENV)/.llm-installed: $(VENV)/.installed
+	$(PY) -m pip install -q -e '.[test,llm]'  # llama-cpp-python compiles once, then pip caches it
+	touch $@
+
+llm: $(VENV)/.llm-installed
 
 test-llm: llm
 	$(PY) -m pytest -q -m llm

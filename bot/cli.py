@@ -173,8 +173,16 @@ def evaluate(as_json: JsonFlag = False) -> None:
 
 
 def main() -> None:
-    """Run the CLI."""
+    """Run the CLI; configuration errors print one line, never a stack trace."""
+    from bot.errors import startup_message
+
     try:
         app()
     except KeyboardInterrupt:
         sys.exit(130)
+    except Exception as exc:
+        message = startup_message(exc)
+        if message is None:
+            raise
+        typer.echo(f"error: {message}", err=True)
+        sys.exit(2)

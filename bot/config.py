@@ -36,6 +36,7 @@ class Settings(BaseSettings):
     llm_timeout: float = Field(
         15.0, description="Seconds before an LLM call falls back to grounded."
     )
+    llm_max_tokens: int = Field(320, description="Longest LLM reply, in tokens.")
 
     chroma_host: str | None = Field(None, description="Chroma server host; unset = embedded store.")
     chroma_port: int | None = Field(None, description="Chroma server port.")

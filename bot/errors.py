@@ -29,3 +29,16 @@ class Conflict(BotError):
 
     def __init__(self, message: str, code: str = "conflict") -> None:
         super().__init__(code, message, 409)
+
+
+def startup_message(exc: Exception) -> str | None:
+    """Return a one-line message for a configuration error, or None for an unexpected error."""
+    from pydantic import ValidationError
+
+    if isinstance(exc, BotError):
+        return exc.message
+    if isinstance(exc, ValidationError):
+        first = exc.errors()[0]
+        name = "BOT_" + str(first["loc"][0]).upper() if first.get("loc") else "a BOT_ setting"
+        return f"invalid setting {name}: {first['msg']}"
+    return None

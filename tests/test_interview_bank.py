@@ -14,6 +14,8 @@ from bot.interview.bank import (
     DIMENSIONS,
     SETTINGS,
     Bank,
+    Competency,
+    Dimension,
     load_bank,
     validate_bank,
 )
@@ -84,7 +86,8 @@ def test_settings_are_tagged_and_some_questions_fit_any_setting(bank: Bank) -> N
 
 def test_competencies_and_dimensions_point_to_real_sections(bank: Bank, guides: Guides) -> None:
     assert [d.id for d in bank.dimensions] == list(DIMENSIONS)
-    for owner in (*bank.competencies, *bank.dimensions):
+    owners: list[Competency | Dimension] = [*bank.competencies, *bank.dimensions]
+    for owner in owners:
         assert owner.name and owner.advice and owner.read
         for pointer in owner.read:
             assert guides.named(pointer.source, pointer.section), pointer

@@ -39,6 +39,10 @@ class Thresholds:
     short_cap: int = 2
     vague_evidence: int = 4
     vague_cap: int = 2
+    # scorecard: a strength needs this mean; how many strengths and development areas to show
+    strength_min: float = 3.5
+    top_strengths: int = 3
+    top_improvements: int = 3
 
 
 THRESHOLDS = Thresholds()

@@ -9,11 +9,9 @@ from typing import Any
 
 from bot.interview.bank import DIMENSIONS, Bank, Pointer
 from bot.interview.guides import Guides
+from bot.interview.rubric import THRESHOLDS
 from bot.prompts import render
 
-STRENGTH_MIN = 3.5
-TOP_STRENGTHS = 3
-TOP_IMPROVEMENTS = 3
 READ_LIMIT = 3
 
 
@@ -44,15 +42,17 @@ def _read(pointers: list[Pointer], guides: Guides) -> list[dict[str, str]]:
 
 
 def strengths(bank: Bank, dims: dict[str, float], comps: dict[str, float]) -> list[str]:
-    """Return the top strengths: best dimensions and competencies at or above STRENGTH_MIN."""
+    """Return the top strengths: best dimensions and competencies at or above strength_min."""
     found: list[tuple[float, str]] = []
     for dim_id, score in dims.items():
         dim = bank.dimension(dim_id)
         found.append((score, f"{dim.name} ({score}/5): {dim.strength}"))
     for comp_id, score in comps.items():
         found.append((score, f"{bank.competency(comp_id).name} ({score}/5)"))
-    ranked = sorted((item for item in found if item[0] >= STRENGTH_MIN), key=lambda x: -x[0])
-    return [text for _, text in ranked[:TOP_STRENGTHS]]
+    ranked = sorted(
+        (item for item in found if item[0] >= THRESHOLDS.strength_min), key=lambda x: -x[0]
+    )
+    return [text for _, text in ranked[: THRESHOLDS.top_strengths]]
 
 
 def _missed(answers: list[dict[str, Any]], competency: str) -> list[dict[str, Any]]:
@@ -94,7 +94,7 @@ def improvements(
     candidates = [(s, 0, d) for d, s in by_dimension(answers).items()]
     candidates += [(s, 1, c) for c, s in by_competency(answers).items()]
     areas: list[dict[str, Any]] = []
-    for score, kind, ident in sorted(candidates)[:TOP_IMPROVEMENTS]:
+    for score, kind, ident in sorted(candidates)[: THRESHOLDS.top_improvements]:
         if score >= 5:
             continue
         area = (
