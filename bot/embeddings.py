@@ -16,6 +16,8 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
 
 _LOCK = threading.Lock()
 _CACHE_SIZE = 50_000
@@ -60,7 +62,9 @@ def default_model_path() -> str:
 @lru_cache(maxsize=4)
 def _load_model(path: str):  # type: ignore[no-untyped-def]
     from sentence_transformers import SentenceTransformer
+    from transformers.utils import logging as hf_logging
 
+    hf_logging.disable_progress_bar()
     return SentenceTransformer(path, device="cpu", local_files_only=True)
 
 

@@ -12,7 +12,7 @@ from langchain_core.documents import Document
 from bot.config import Settings
 from bot.embeddings import MiniLMEmbeddings
 from bot.schemas import Passage
-from bot.text import expansions, names, sentences, stem, tokens, topic_terms, words
+from bot.text import content_terms, expansions, names, sentences, tokens, words
 
 RRF_K = 60
 CANDIDATES = 20
@@ -24,11 +24,7 @@ COVERAGE_SHARE = 0.5
 
 def query_terms(query: str) -> set[str]:
     """Return the stemmed topic terms of a query plus the terms its question type implies."""
-    return {stem(t) for t in topic_terms(query)} | expansions(query)
-
-
-def _terms(text: str) -> set[str]:
-    return {stem(t) for t in topic_terms(text)}
+    return content_terms(query) | expansions(query)
 
 
 @dataclass(frozen=True)
@@ -91,7 +87,9 @@ class HybridRetriever:
         vectors = got["embeddings"]
         self.matrix = np.asarray(vectors if len(got["ids"]) else np.zeros((0, 384)), np.float32)
         self.sentence_rows = self._sentence_rows()
-        self.chunk_terms = {cid: _terms(f"{c.section} {c.text}") for cid, c in self.chunks.items()}
+        self.chunk_terms = {
+            cid: content_terms(f"{c.section} {c.text}") for cid, c in self.chunks.items()
+        }
         self.vocabulary = {
             w for c in self.chunks.values() for w in words(f"{c.title} {c.section} {c.text}")
         }
@@ -117,7 +115,7 @@ class HybridRetriever:
 
     def coverage(self, query: str, passages: list[Passage]) -> float:
         """Return the idf-weighted share of the query's topic terms found in the passages."""
-        terms = _terms(query)
+        terms = content_terms(query)
         if not terms:
             return 1.0
         found = set().union(*(self.chunk_terms.get(p.chunk_id, set()) for p in passages))

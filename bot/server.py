@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import sys
 import logging
 import os
+import sys
 
 import uvicorn
 from fastapi import FastAPI

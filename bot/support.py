@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from bot.embeddings import MiniLMEmbeddings
-from bot.text import GENERIC, STOPWORDS, sentences, stem, topic_terms, words
+from bot.text import GENERIC, STOPWORDS, content_terms, sentences, stem, words
 
 
 @dataclass(frozen=True)
@@ -85,11 +85,6 @@ def names(text: str) -> set[str]:
                 continue
             found.add(re.sub(r"['’]s$", "", word.lower()))
     return found
-
-
-def content_terms(text: str) -> set[str]:
-    """Return the stemmed content terms of a text (no stopwords, no domain-generic words)."""
-    return {stem(t) for t in topic_terms(text)}
 
 
 @dataclass(frozen=True)

@@ -57,6 +57,11 @@ def topic_terms(text: str) -> set[str]:
     return {t for t in tokens(text) if t not in GENERIC and stem(t) not in GENERIC and len(t) > 1}
 
 
+def content_terms(text: str) -> set[str]:
+    """Return the stemmed content terms of a text (no stopwords, no domain-generic words)."""
+    return {stem(t) for t in topic_terms(text)}
+
+
 def sentences(text: str) -> list[str]:
     """Split a passage into sentences."""
     return [s.strip() for s in _SENTENCE.split(text.strip()) if s.strip()]
