@@ -41,7 +41,7 @@ def _clean(text: str) -> str:
     return re.sub(r"[ \t]+", " ", re.sub(r"\n{3,}", "\n\n", text)).strip()
 
 
-def chunk_document(doc: SourceDoc, size: int = 450, overlap: int = 0) -> list[Chunk]:
+def chunk_document(doc: SourceDoc, size: int = 350, overlap: int = 0) -> list[Chunk]:
     """Split one guide into heading-aware chunks of at most `size` characters."""
     sections = MarkdownHeaderTextSplitter(_HEADERS, strip_headers=True).split_text(doc.text)
     splitter = _splitter(size, overlap)
@@ -60,7 +60,7 @@ def chunk_document(doc: SourceDoc, size: int = 450, overlap: int = 0) -> list[Ch
     return chunks
 
 
-def chunk_corpus(docs: list[SourceDoc], size: int = 450, overlap: int = 0) -> list[Chunk]:
+def chunk_corpus(docs: list[SourceDoc], size: int = 350, overlap: int = 0) -> list[Chunk]:
     """Chunk every document."""
     return [chunk for doc in docs for chunk in chunk_document(doc, size, overlap)]
 

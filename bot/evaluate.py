@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -38,7 +39,7 @@ class NaiveBaseline:
         texts = [c for d in load_corpus(settings.corpus_dir) for c in splitter.split_text(d.text)]
         client = chromadb.EphemeralClient()
         self.store = Chroma(
-            "naive_baseline",
+            f"naive_{uuid.uuid4().hex}",  # ephemeral clients share state within a process
             embeddings,
             client=client,
             collection_metadata={"hnsw:space": "cosine"},

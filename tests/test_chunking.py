@@ -48,7 +48,7 @@ def test_ids_are_stable_and_content_based() -> None:
 def test_real_guides_chunk_small_enough_for_a_600_char_budget() -> None:
     chunks = [c for d in load_corpus(CORPUS) for c in chunk_document(d)]
     assert len(chunks) > 40
-    assert max(len(c.text) for c in chunks) <= 450
+    assert max(len(c.text) for c in chunks) <= 350
     assert {c.source for c in chunks} == {p.name for p in CORPUS.glob("*.md")}
 
 
