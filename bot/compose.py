@@ -9,7 +9,7 @@ import numpy as np
 
 from bot.embeddings import MiniLMEmbeddings
 from bot.schemas import Answer, Citation, Passage
-from bot.text import expansions, sentences, stem, topic_terms
+from bot.text import expansions, is_framing, sentences, stem, topic_terms
 
 ANSWER_FLOOR = 0.30  # best sentence score below this: the guides do not answer the question
 KEEP_RATIO = 0.70  # keep sentences scoring at least this share of the best one
@@ -47,7 +47,6 @@ _LEAD_INS: list[tuple[str, str]] = [
     ),
 ]
 _DEFAULT_LEAD_IN = "Here is what the guides say:"
-_FRAMING = re.compile(r"^(conclusion|introduction|summary|overview|final thoughts)\b", re.I)
 _META = re.compile(r"\b(this|the) guide\b|\bhere are the steps\b", re.I)
 _NUMBER = r"(\d+|one|two|three|four|five|six|seven|eight|nine|ten|several|a few)"
 # What a question asks for, and what a sentence that answers it contains.
@@ -76,6 +75,7 @@ class Scored:
     passage: int
     order: int
     score: float
+    lexical: float = 0.0
 
 
 @dataclass
@@ -134,7 +134,13 @@ class GroundedComposer:
         cos = svecs @ qvec
         terms = {stem(t) for t in topic_terms(question)} | expansions(question)
         return [
-            Scored(s, i, j, self._blend(self._sentence(question, terms, s, float(c)), passages, i))
+            Scored(
+                s,
+                i,
+                j,
+                self._blend(self._sentence(question, terms, s, float(c)), passages, i),
+                _lexical(terms, s),
+            )
             for (i, j, s), c in zip(cands, cos, strict=True)
         ]
 
@@ -143,9 +149,7 @@ class GroundedComposer:
         return cosine + LEXICAL_WEIGHT * _lexical(terms, sentence) + bonus
 
     def _blend(self, sentence_score: float, passages: list[Passage], i: int) -> float:
-        intro = passages[i].section == passages[i].title or bool(
-            _FRAMING.match(passages[i].section)
-        )
+        intro = is_framing(passages[i].section, passages[i].title)
         prior = passages[i].score - RANK_STEP * i - (INTRO_PENALTY if intro else 0.0)
         return (1 - PASSAGE_WEIGHT) * sentence_score + PASSAGE_WEIGHT * prior
 
@@ -156,7 +160,11 @@ class GroundedComposer:
         if not ranked or ranked[0].score < ANSWER_FLOOR:
             return Composition()
         cut = max(KEEP_FLOOR, ranked[0].score * KEEP_RATIO)
-        picked = [s for s in ranked if s.score >= cut][:MAX_SENTENCES]
+        framing = {i for i, p in enumerate(passages) if is_framing(p.section, p.title)}
+        picked = [ranked[0]] + [
+            s for s in ranked[1:] if s.score >= cut and not (s.passage in framing and not s.lexical)
+        ]
+        picked = picked[:MAX_SENTENCES]
         chosen = {s.text for s in picked}
         actions = [
             s

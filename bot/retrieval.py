@@ -12,12 +12,13 @@ from langchain_core.documents import Document
 from bot.config import Settings
 from bot.embeddings import MiniLMEmbeddings
 from bot.schemas import Passage
-from bot.text import content_terms, expansions, names, sentences, tokens, words
+from bot.text import content_terms, expansions, is_framing, names, sentences, tokens, words
 
 RRF_K = 60
 CANDIDATES = 20
 SENTENCE_WEIGHT = 0.5  # similarity = mix of whole-chunk and best-sentence cosine
 COVERAGE_WEIGHT = 0.45  # rerank bonus for covering the question's topic terms
+FRAMING_PENALTY = 0.05  # a guide's opening or conclusion restates; sections with substance first
 RELEVANCE_BAR = 0.56  # best similarity + COVERAGE_SHARE * topic coverage must reach this
 COVERAGE_SHARE = 0.5
 
@@ -142,7 +143,12 @@ class HybridRetriever:
         for rank, cid in enumerate(ids):
             sim = self.similarity(query_vec, cid)
             cover = len(terms & self.chunk_terms[cid]) / max(1, len(terms))
-            scored.append((cid, sim, sim + COVERAGE_WEIGHT * cover - 0.002 * rank))
+            framing = (
+                FRAMING_PENALTY
+                if is_framing(self.chunks[cid].section, self.chunks[cid].title)
+                else 0
+            )
+            scored.append((cid, sim, sim + COVERAGE_WEIGHT * cover - 0.002 * rank - framing))
         return [(cid, sim) for cid, sim, _ in sorted(scored, key=lambda x: -x[2])]
 
     def _dense(self, query_vec: np.ndarray, n: int) -> list[str]:

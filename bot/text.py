@@ -57,6 +57,14 @@ def topic_terms(text: str) -> set[str]:
     return {t for t in tokens(text) if t not in GENERIC and stem(t) not in GENERIC and len(t) > 1}
 
 
+_FRAMING = re.compile(r"^(conclusion|introduction|summary|overview|final thoughts)\b", re.I)
+
+
+def is_framing(section: str, title: str) -> bool:
+    """Return whether a section only frames a guide (its untitled opening or its conclusion)."""
+    return section == title or bool(_FRAMING.match(section))
+
+
 def content_terms(text: str) -> set[str]:
     """Return the stemmed content terms of a text (no stopwords, no domain-generic words)."""
     return {stem(t) for t in topic_terms(text)}
@@ -79,12 +87,18 @@ _EXPANSIONS: list[tuple[str, frozenset[str]]] = [
         frozenset({"board", "organization", "american"}),
     ),
     (r"\bwhere\b.*\b(find|look)\b", frozenset({"board", "network", "organization"})),
+    (
+        r"\bwhat (does|do) [\w\s-]{0,40}\bdo\s*\??\s*$|\bduties\b|\bday[- ]to[- ]day\b|\bresponsibilit",
+        frozenset({"duty", "responsibility", "oversee", "oversight"}),
+    ),
 ]
 
 
 # Everyday words for what the guides name otherwise.
 SYNONYMS: dict[str, str] = {
     "cv": "resume",
+    "mba": "business",
+    "mha": "administration",
     "résumé": "resume",
     "salary": "compensation",
     "pay": "compensation",
