@@ -88,7 +88,8 @@ _EXPANSIONS: list[tuple[str, frozenset[str]]] = [
     ),
     (r"\bwhere\b.*\b(find|look)\b", frozenset({"board", "network", "organization"})),
     (
-        r"\bwhat (does|do) [\w\s-]{0,40}\bdo\s*\??\s*$|\bduties\b|\bday[- ]to[- ]day\b|\bresponsibilit",
+        r"\bwhat (does|do) [\w\s-]{0,40}\bdo\s*\??\s*$"
+        r"|\bduties\b|\bday[- ]to[- ]day\b|\bresponsibilit",
         frozenset({"duty", "responsibility", "oversee", "oversight"}),
     ),
 ]
