@@ -63,8 +63,11 @@ class Coach:
     def retrieve(self, query: object, k: object = 5) -> list[Passage]:
         """Return the passages hybrid retrieval finds for a query."""
         text = clean_text(query, self.settings.max_message_chars, "query")
+        return self._timed_retrieve(text, check_k(k))
+
+    def _timed_retrieve(self, query: str, k: int) -> list[Passage]:
         started = time.perf_counter()
-        passages = self.retriever.retrieve(text, check_k(k))
+        passages = self.retriever.retrieve(query, k)
         metrics.RETRIEVAL_SECONDS.observe(time.perf_counter() - started)
         return passages
 
@@ -96,9 +99,7 @@ class Coach:
             return decision, text, []
         previous = [t["query"] for t in history if t["role"] == "user" and t["query"]]
         query = self.engine.condense(text, previous, history)
-        started = time.perf_counter()
-        passages = self.retriever.retrieve(query, self.settings.top_k + 2)
-        metrics.RETRIEVAL_SECONDS.observe(time.perf_counter() - started)
+        passages = self._timed_retrieve(query, self.settings.top_k + 2)
         return decision, query, passages
 
     def _finish(self, answer: Answer, sid: str, text: str, query: str) -> Answer:

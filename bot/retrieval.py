@@ -156,9 +156,10 @@ class HybridRetriever:
         return [str(d.id) for d in hits if d.id in self.chunks]
 
     def _lexical(self, query: str) -> list[str]:
-        if self.bm25 is None or not tokens(query):
+        terms = tokens(query)
+        if self.bm25 is None or not terms:
             return []
-        scores = self.bm25.vectorizer.get_scores(tokens(query))
+        scores = self.bm25.vectorizer.get_scores(terms)
         order = np.argsort(-np.asarray(scores))[:CANDIDATES]
         ids = [str(self.bm25.docs[i].metadata["id"]) for i in order if scores[i] > 0]
         return [cid for cid in ids if cid in self.chunks]

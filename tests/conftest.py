@@ -27,6 +27,35 @@ def embeddings() -> MiniLMEmbeddings:
     return make_embeddings(Settings())
 
 
+@pytest.fixture(scope="session")
+def bank():  # type: ignore[no-untyped-def]
+    """The interview question bank from prompts/."""
+    from bot.interview.bank import load_bank
+
+    return load_bank(REPO_ROOT / "prompts")
+
+
+@pytest.fixture(scope="session")
+def guides():  # type: ignore[no-untyped-def]
+    """The guides split into sections, for interview citations."""
+    from bot.interview.guides import load_guides
+
+    return load_guides(CORPUS)
+
+
+@pytest.fixture(scope="session")
+def browser():  # type: ignore[no-untyped-def]
+    """A headless Debian Chromium driven by Playwright."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.web_fixtures import CHROMIUM, CHROMIUM_ARGS
+
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
 @pytest.fixture
 def corpus_copy(tmp_path: Path) -> Path:
     """A private copy of the guides that a test may edit."""

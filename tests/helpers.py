@@ -8,10 +8,14 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import httpx
 import uvicorn
+import yaml
+
+CALIBRATION = Path(__file__).parent / "data" / "interview_calibration.yaml"
 
 
 def free_port() -> int:
@@ -54,3 +58,11 @@ def serve_app(
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+
+
+def calibration(question_id: str, level: str) -> str:
+    """Return the calibration answer of one level for one bank question."""
+    answers = yaml.safe_load(CALIBRATION.read_text("utf-8"))["answers"]
+    return next(
+        a["answer"] for a in answers if a["question"] == question_id and a["level"] == level
+    )

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from tests.helpers import LiveServer
-from tests.web_fixtures import CHROMIUM, CHROMIUM_ARGS, screenshot_dir, web_server
+from tests.web_fixtures import CHROMIUM, screenshot_dir, web_server
 
 pytestmark = [
     pytest.mark.browser,
@@ -28,17 +28,6 @@ def server(coach: Any) -> Iterator[LiveServer]:
     """The whole app: API, widget and the Gradio UI at `/`."""
     with web_server(coach, rate_limit="1000/minute") as live:
         yield live
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    """A headless Debian Chromium driven by Playwright."""
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 def _open(browser: Any, server: LiveServer, **context: Any) -> tuple[Any, list[str]]:

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from bot.config import Settings
-from bot.embeddings import MiniLMEmbeddings, make_embeddings
+from bot.embeddings import MiniLMEmbeddings
 from bot.guard import (
     LABELS,
     Guard,
@@ -26,11 +26,6 @@ from bot.guard import (
 from bot.prompts import load_data
 
 EVAL_CSV = Path(__file__).parent / "data" / "guard_prompts.csv"
-
-
-@pytest.fixture(scope="module")
-def embeddings() -> MiniLMEmbeddings:
-    return make_embeddings(Settings())
 
 
 @pytest.fixture(scope="module")

@@ -6,8 +6,6 @@ import dataclasses
 import re
 from pathlib import Path
 
-import pytest
-
 from bot.config import REPO_ROOT
 from bot.interview.bank import (
     COMPETENCY_IDS,
@@ -16,23 +14,12 @@ from bot.interview.bank import (
     Bank,
     Competency,
     Dimension,
-    load_bank,
     validate_bank,
 )
-from bot.interview.guides import Guides, load_guides
+from bot.interview.guides import Guides
 
 CORPUS = REPO_ROOT / "corpus"
 PROMPTS = REPO_ROOT / "prompts"
-
-
-@pytest.fixture(scope="module")
-def bank() -> Bank:
-    return load_bank(PROMPTS)
-
-
-@pytest.fixture(scope="module")
-def guides() -> Guides:
-    return load_guides(CORPUS)
 
 
 def raw_sections(path: Path) -> list[tuple[str, str]]:

@@ -6,36 +6,18 @@ import re
 from typing import Any
 
 import pytest
-import yaml
 
 from bot.config import REPO_ROOT, Settings
 from bot.documents import read_document
 from bot.embeddings import make_embeddings
-from bot.interview.bank import Bank, Question, load_bank
+from bot.interview.bank import Bank, Question
 from bot.interview.feedback import Feedback, choose_follow_up, compose_feedback
-from bot.interview.guides import Guides, load_guides
+from bot.interview.guides import Guides
 from bot.interview.rubric import Score, score_answer
+from tests.helpers import calibration
 
 PROMPTS = REPO_ROOT / "prompts"
 CORPUS = Settings().corpus_dir
-CALIBRATION = REPO_ROOT / "tests" / "data" / "interview_calibration.yaml"
-
-
-def calibration(question_id: str, level: str) -> str:
-    answers = yaml.safe_load(CALIBRATION.read_text("utf-8"))["answers"]
-    return next(
-        a["answer"] for a in answers if a["question"] == question_id and a["level"] == level
-    )
-
-
-@pytest.fixture(scope="module")
-def bank() -> Bank:
-    return load_bank(PROMPTS)
-
-
-@pytest.fixture(scope="module")
-def guides() -> Guides:
-    return load_guides(CORPUS)
 
 
 @pytest.fixture(scope="module")

@@ -6,14 +6,8 @@ from collections import Counter
 
 import pytest
 
-from bot.config import REPO_ROOT
-from bot.interview.bank import COMPETENCY_IDS, SETTINGS, Bank, load_bank
+from bot.interview.bank import COMPETENCY_IDS, SETTINGS, Bank
 from bot.interview.plan import make_plan
-
-
-@pytest.fixture(scope="module")
-def bank() -> Bank:
-    return load_bank(REPO_ROOT / "prompts")
 
 
 @pytest.mark.parametrize("seed", range(8))

@@ -7,28 +7,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
-from bot.config import REPO_ROOT, Settings
-from bot.embeddings import MiniLMEmbeddings, make_embeddings
+from bot.config import Settings
+from bot.embeddings import MiniLMEmbeddings
 from bot.errors import BotError
 from bot.interview import COMPETENCY_IDS, DIMENSIONS, InterviewService
 from bot.sessions import SessionStore
+from tests.helpers import calibration
 
-CALIBRATION = REPO_ROOT / "tests" / "data" / "interview_calibration.yaml"
 SHORT = "I would meet the CFO and the chiefs, review the data and set a target for 2025."
-
-
-def calibration(question_id: str, level: str) -> str:
-    answers = yaml.safe_load(CALIBRATION.read_text("utf-8"))["answers"]
-    return next(
-        a["answer"] for a in answers if a["question"] == question_id and a["level"] == level
-    )
-
-
-@pytest.fixture(scope="module")
-def embeddings() -> MiniLMEmbeddings:
-    return make_embeddings(Settings())
 
 
 @pytest.fixture(scope="module")

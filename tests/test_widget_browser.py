@@ -15,7 +15,6 @@ from bot.web import WIDGET_FILE
 from tests.helpers import LiveServer
 from tests.web_fixtures import (
     CHROMIUM,
-    CHROMIUM_ARGS,
     host_page,
     screenshot_dir,
     static_site,
@@ -49,17 +48,6 @@ def coach_server(coach: Any, site: Site) -> Iterator[LiveServer]:
     """The coach, allowing the host site's origin (API only: the widget needs no Gradio)."""
     with web_server(coach, ui=False, allowed_origins=site.url, rate_limit="1000/minute") as live:
         yield live
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    """A headless Debian Chromium driven by Playwright."""
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 def _page(browser: Any, site: Site, src: str, attrs: str = "", head: str = "", **ctx: Any) -> Any:
