@@ -2,10 +2,6 @@
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 PY := $(VENV)/bin/python
-export HF_HUB_OFFLINE := 1
-export TRANSFORMERS_OFFLINE := 1
-export ANONYMIZED_TELEMETRY := False
-export GRADIO_ANALYTICS_ENABLED := False
 
 .PHONY: setup run test test-fast lint format browser llm test-llm bench eval clean
 

@@ -1,6 +1,6 @@
 """Director Coach web app: `python app.py [--host H] [--port N]`."""
 
-from bot.server import main
+from bot.web.server import main
 
 if __name__ == "__main__":
     main()

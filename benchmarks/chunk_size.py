@@ -9,11 +9,11 @@ import tempfile
 from pathlib import Path
 
 from bot.config import Settings
-from bot.embeddings import make_embeddings
 from bot.evaluate import DATA, load_questions, retrieval_report
-from bot.ingest import ingest
-from bot.retrieval import make_retriever
-from bot.store import make_store
+from bot.ingest.embeddings import make_embeddings
+from bot.ingest.store import make_store
+from bot.ingest.sync import ingest
+from bot.retrieval.hybrid import make_retriever
 
 SIZES = (250, 350, 450, 600, 800)
 

@@ -14,9 +14,9 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bot.answer.support import THRESHOLDS, SupportChecker, Thresholds
 from bot.config import REPO_ROOT, Settings
-from bot.embeddings import make_embeddings
-from bot.support import THRESHOLDS, SupportChecker, Thresholds
+from bot.ingest.embeddings import make_embeddings
 
 LABELLED = REPO_ROOT / "tests" / "data" / "support_labelled.yaml"
 

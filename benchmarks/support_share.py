@@ -18,11 +18,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bot.answer.grounded import GroundedEngine
+from bot.answer.llm import LlamaCppChat, packaged_gguf
+from bot.answer.llm_engine import LLMEngine, numbered, usable
 from bot.coach import Coach
 from bot.config import REPO_ROOT, Settings
-from bot.engine import GroundedEngine
-from bot.llm import LlamaCppChat, packaged_gguf
-from bot.llm_engine import LLMEngine, numbered, usable
 
 QUESTIONS = [
     "How long does it take to become a medical director?",

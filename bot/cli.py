@@ -56,9 +56,9 @@ def format_answer(answer: Answer) -> str:
 @app.command()
 def ingest(as_json: JsonFlag = False) -> None:
     """Build or update the index from BOT_CORPUS_DIR."""
-    from bot.embeddings import make_embeddings
-    from bot.ingest import ingest as run_ingest
-    from bot.store import make_store
+    from bot.ingest.embeddings import make_embeddings
+    from bot.ingest.store import make_store
+    from bot.ingest.sync import ingest as run_ingest
 
     settings = Settings()
     report = run_ingest(settings, make_store(settings, make_embeddings(settings)))
@@ -158,7 +158,7 @@ def serve(
     port: Annotated[int, typer.Option(help="Port.")] = 7860,
 ) -> None:
     """Serve the web app, API and widget (same as `python app.py`)."""
-    from bot.server import serve as run_server
+    from bot.web.server import serve as run_server
 
     run_server(host, port)
 

@@ -12,16 +12,17 @@ from typing import TYPE_CHECKING, Any
 from langchain_chroma import Chroma
 
 from bot import metrics
+from bot.answer import make_engine
+from bot.answer.engine import Engine, StreamEvent
 from bot.config import Settings
-from bot.embeddings import MiniLMEmbeddings, make_embeddings
-from bot.engine import Engine, StreamEvent, make_engine
 from bot.errors import NotFound
-from bot.guard import Guard, GuardDecision, make_guard
-from bot.ingest import IngestReport, ingest
-from bot.retrieval import HybridRetriever, make_retriever
+from bot.guard.scope import Guard, GuardDecision, make_guard
+from bot.ingest.embeddings import MiniLMEmbeddings, make_embeddings
+from bot.ingest.store import make_store
+from bot.ingest.sync import IngestReport, ingest
+from bot.retrieval.hybrid import HybridRetriever, make_retriever
 from bot.schemas import Answer, Passage, Verdict
 from bot.sessions import SessionStore
-from bot.store import make_store
 from bot.validate import check_k, check_session_id, clean_text
 
 if TYPE_CHECKING:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import uuid
 from pathlib import Path
 from typing import Any
@@ -13,13 +12,13 @@ from langchain_chroma import Chroma
 from langchain_text_splitters import RecursiveCharacterTextSplitter
 
 from bot.config import REPO_ROOT, Settings
-from bot.documents import load_corpus
-from bot.embeddings import MiniLMEmbeddings
+from bot.ingest.documents import load_corpus
+from bot.ingest.embeddings import MiniLMEmbeddings
 from bot.schemas import Answer
+from bot.text import parse_markers
 
 DATA = REPO_ROOT / "tests" / "data"
 BUDGETS = (600, 1500)
-_MARKER = re.compile(r"\[(\d+)\]")
 
 
 def _norm(text: str) -> str:
@@ -76,7 +75,7 @@ def retrieval_report(coach: Any, questions: list[dict[str, Any]]) -> dict[str, A
 
 def citations_valid(answer: Answer, passages: set[str]) -> bool:
     """Return whether every marker resolves, every citation is a real passage, all are used."""
-    numbers = {int(n) for n in _MARKER.findall(answer.answer)}
+    numbers = set(parse_markers(answer.answer))
     cited = {c.n for c in answer.citations}
     return (
         bool(numbers)
@@ -121,7 +120,7 @@ def _followup_hit(coach: Any, row: dict[str, Any]) -> bool:
 
 def guard_section(coach: Any) -> dict[str, Any]:
     """Return guard precision and recall per class on the labelled prompts."""
-    from bot.guard import guard_report, load_labelled
+    from bot.guard.scope import guard_report, load_labelled
 
     report = guard_report(coach.guard, load_labelled(DATA / "guard_prompts.csv"))
     report["errors"] = report.get("errors", [])[:15]

@@ -27,7 +27,10 @@ GENERIC = frozenset(
 )
 
 _WORD = re.compile(r"[a-z0-9]+(?:['’][a-z]+)?")
-_SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"“(])")
+SENTENCE_END = r"(?<=[.!?])\s+"  # also a separator of the chunk splitter
+_SENTENCE = re.compile(SENTENCE_END + r"(?=[A-Za-z0-9\"“(])")
+# Citation markers as any engine writes them: "[1]", "[1, 3]", "[Passage 2]".
+MARKER = re.compile(r"\s*\[\s*(?:passage|source|ref)?\s*(\d+(?:\s*[,;]\s*\d+)*)\s*\]", re.I)
 
 
 def stem(word: str) -> str:
@@ -71,8 +74,21 @@ def content_terms(text: str) -> set[str]:
 
 
 def sentences(text: str) -> list[str]:
-    """Split a passage into sentences."""
-    return [s.strip() for s in _SENTENCE.split(text.strip()) if s.strip()]
+    """Split prose into sentences (whitespace runs become single spaces)."""
+    return [s.strip() for s in _SENTENCE.split(" ".join(text.split())) if s.strip()]
+
+
+def parse_markers(text: str) -> tuple[int, ...]:
+    """Return the marker numbers in text ("[1]", "[1, 3]", "[Passage 2]"), in order."""
+    found: list[int] = []
+    for m in MARKER.finditer(text):
+        found += [int(n) for n in re.split(r"\s*[,;]\s*", m.group(1)) if n]
+    return tuple(found)
+
+
+def strip_markers(text: str) -> str:
+    """Remove markers and tidy the spacing they leave before punctuation."""
+    return re.sub(r"\s+([.!?,;:])", r"\1", MARKER.sub("", text)).strip()
 
 
 # Words that stand for what a question asks for, so the answer's wording can match them.
@@ -126,3 +142,17 @@ def names(text: str) -> set[str]:
     """Return lowercased proper names and acronyms in a question (not its first word)."""
     found = {m.group(1).lower() for m in _NAME.finditer(text.strip())}
     return {n for n in found if n not in _COMMON_NAMES and n not in SYNONYMS}
+
+
+_REFERS_BACK = re.compile(
+    r"\b(it|its|that|this|those|these|they|them|their|there|he|she|one|ones|such|same|above)\b"
+    r"|^(and|also|but|so|what about|how about|and what|then|ok|okay)\b",
+    re.I,
+)
+
+
+def is_follow_up(question: str) -> bool:
+    """Return whether a question leans on the previous turn (refers back, or is too short)."""
+    if _REFERS_BACK.search(question.strip()):
+        return len(words(question)) <= 14
+    return len(topic_terms(question)) <= 1 and len(words(question)) <= 6

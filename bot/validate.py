@@ -5,10 +5,15 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from bot.errors import BotError
+from bot.errors import BotError, NotFound
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _SESSION = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+_EMPTY_HINT = {
+    "message": "Please type a question.",
+    "query": "Please type a question.",
+    "answer": "Type your answer to the question.",
+}
 
 
 def clean_text(value: object, max_chars: int, what: str = "message") -> str:
@@ -17,7 +22,7 @@ def clean_text(value: object, max_chars: int, what: str = "message") -> str:
         raise BotError(f"invalid_{what}", f"The {what} must be a string of text.")
     text = _CONTROL.sub("", unicodedata.normalize("NFC", value)).strip()
     if not text:
-        raise BotError(f"empty_{what}", f"The {what} is empty. Please type a question.")
+        raise BotError(f"empty_{what}", f"The {what} is empty. {_EMPTY_HINT.get(what, '')}".strip())
     if len(text) > max_chars:
         raise BotError(
             "too_long",
@@ -33,6 +38,13 @@ def check_session_id(value: object) -> str | None:
         return None
     if not isinstance(value, str) or not _SESSION.match(value):
         raise BotError("invalid_session_id", "session_id must be up to 64 letters, digits, - or _.")
+    return value
+
+
+def check_interview_id(value: object) -> str:
+    """Return a well-formed interview id; raise NotFound for anything that cannot be one."""
+    if not isinstance(value, str) or not _SESSION.match(value):
+        raise NotFound("No interview with that id. Start a new interview.")
     return value
 
 

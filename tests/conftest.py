@@ -2,13 +2,6 @@
 
 from __future__ import annotations
 
-import os
-
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
-os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
-
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,10 +9,8 @@ from pathlib import Path
 import pytest
 
 from bot.config import REPO_ROOT, Settings
-from bot.embeddings import MiniLMEmbeddings, make_embeddings
-from tests.helpers import LiveServer, serve_app
-
-CORPUS = REPO_ROOT / "corpus"
+from bot.ingest.embeddings import MiniLMEmbeddings, make_embeddings
+from tests.helpers import CORPUS, LiveServer, serve_app
 
 
 @pytest.fixture(scope="session")
@@ -48,7 +39,7 @@ def browser():  # type: ignore[no-untyped-def]
     """A headless Debian Chromium driven by Playwright."""
     from playwright.sync_api import sync_playwright
 
-    from tests.web_fixtures import CHROMIUM, CHROMIUM_ARGS
+    from tests.helpers import CHROMIUM, CHROMIUM_ARGS
 
     with sync_playwright() as p:
         chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
@@ -88,7 +79,7 @@ def coach(tmp_path_factory: pytest.TempPathFactory, embeddings: MiniLMEmbeddings
 @pytest.fixture(scope="session")
 def api_server(coach) -> Iterator[LiveServer]:  # type: ignore[no-untyped-def]
     """The JSON API of the shared Coach on a real uvicorn at 127.0.0.1."""
-    from bot.api import create_app
+    from bot.web.api import create_app
 
     with serve_app(create_app(coach)) as server:
         yield server

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from bot.interview.guides import sentences
+from bot.text import sentences
 
 _I = re.IGNORECASE
 _VERBS = (

@@ -13,11 +13,11 @@ from bot.interview.bank import KeyPoint, Question
 from bot.interview.guides import Guides
 from bot.interview.rubric import THRESHOLDS, Score, Thresholds
 from bot.prompts import render
+from bot.text import parse_markers
 
 log = logging.getLogger(__name__)
 
 Phraser = Callable[[str, dict[str, Any]], str]
-_MARKER = re.compile(r"\[(\d+)\]")
 _BLANK_RUN = re.compile(r"\n\s*\n(?:\s*\n)+")
 
 
@@ -116,7 +116,7 @@ def _phrase(phraser: Phraser | None, text: str, findings: dict[str, Any], part: 
     except Exception:  # a failing phraser must never cost the user their feedback
         log.warning("interview phraser failed; using the rendered %s", part)
         return text
-    markers = {int(m) for m in _MARKER.findall(phrased or "")}
+    markers = set(parse_markers(phrased or ""))
     if not isinstance(phrased, str) or not phrased.strip() or not markers <= allowed:
         return text
     return phrased.strip()

@@ -6,10 +6,9 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.documents import read_document
+from bot.ingest.documents import read_document
 
 _HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*$")
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 
 
 @dataclass(frozen=True)
@@ -43,11 +42,6 @@ class Guides:
                 if quote in paragraph:
                     return paragraph
         return None
-
-
-def sentences(text: str) -> list[str]:
-    """Split prose into sentences."""
-    return [s.strip() for s in _SENTENCE_END.split(" ".join(text.split())) if s.strip()]
 
 
 def _split_sections(source: str, title: str, text: str) -> list[Section]:

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from bot.embeddings import MiniLMEmbeddings
+from bot.ingest.embeddings import MiniLMEmbeddings
 from bot.interview.bank import DIMENSIONS, Question
 from bot.interview.cues import Cues, extract_cues
 

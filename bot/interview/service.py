@@ -9,8 +9,8 @@ from collections.abc import Callable
 from typing import Any
 
 from bot.config import REPO_ROOT, Settings
-from bot.embeddings import MiniLMEmbeddings
 from bot.errors import BotError, Conflict, NotFound
+from bot.ingest.embeddings import MiniLMEmbeddings
 from bot.interview import inputs
 from bot.interview.bank import Bank, BankError, Question, load_bank, validate_bank
 from bot.interview.feedback import Feedback, compose_feedback
@@ -19,6 +19,7 @@ from bot.interview.plan import DEFAULT_QUESTIONS, make_plan
 from bot.interview.rubric import Score, score_answer
 from bot.interview.scorecard import build_scorecard
 from bot.sessions import SessionStore, new_id
+from bot.validate import check_interview_id, check_session_id, clean_text
 
 STATE_VERSION = 1
 
@@ -77,7 +78,7 @@ class InterviewService:
         count = inputs.check_questions(questions)
         chosen = inputs.check_focus(focus)
         where = inputs.check_setting(setting)
-        session = inputs.check_session_id(session_id)
+        session = check_session_id(session_id) or ""
         seed = secrets.randbelow(2**31) if seed is None else int(seed)
         plan = make_plan(self._bank, count, chosen, where, seed)
         if len(plan) < count:
@@ -112,7 +113,7 @@ class InterviewService:
                     "This interview has finished. Get the scorecard or start a new interview.",
                     code="interview_finished",
                 )
-            text = inputs.check_answer(answer, self._settings.max_message_chars)
+            text = clean_text(answer, self._settings.max_message_chars, "answer")
             index = len(state["answers"])
             question = self._question(state["questions"][index])
             score = score_answer(question, text, self._embeddings)
@@ -134,7 +135,7 @@ class InterviewService:
         return self._load(interview_id)
 
     def _load(self, interview_id: str) -> dict[str, Any]:
-        state = self._store.load_interview(inputs.check_interview_id(interview_id))
+        state = self._store.load_interview(check_interview_id(interview_id))
         if state is None or state.get("version") != STATE_VERSION:
             raise NotFound("No interview with that id. Start a new interview.")
         return state

@@ -1,0 +1,14 @@
+"""Condense: turn a follow-up into a standalone retrieval query using the earlier turns, no LLM."""
+
+from __future__ import annotations
+
+from bot.text import is_follow_up
+
+
+def condense(question: str, previous_queries: list[str]) -> str:
+    """Return a standalone query: the question, carrying the previous turn's topic when needed."""
+    question = " ".join(question.split())
+    if not previous_queries or not is_follow_up(question):
+        return question
+    previous = previous_queries[-1]
+    return f"{previous} {question}"

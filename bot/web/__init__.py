@@ -1,0 +1,1 @@
+"""Web surface: JSON API, interview routes, Gradio UI, widget, security middleware, server."""
