@@ -1,4 +1,4 @@
-"""Director Coach web app: `python app.py [--host H] [--port N]`."""
+"""Director Coach web app: `python app.py [--host H] [--port N] [--workers N]`."""
 
 from bot.web.server import main
 

@@ -9,13 +9,15 @@ Run from the repository root:  .venv/bin/python benchmarks/run.py [--quick]
    /api/chat with 1 client, then 16 concurrent clients, a bounded number of requests each.
 3. The server's resident memory (RSS now and peak) and the gzipped size of /widget.js.
 
-The table is printed and written to benchmarks/RESULTS.md.
+The measurements are written to benchmarks/results/bench.json; scripts/figures.py renders them
+into benchmarks/RESULTS.md and the README (their figure blocks), and prints the table.
 """
 
 from __future__ import annotations
 
 import argparse
 import gzip
+import json
 import os
 import platform
 import statistics
@@ -73,6 +75,7 @@ TARGETS = {
     "p95": 3.0,  # p95 / median, each stage
     "scaling": 0.9,  # 16-client throughput / 1-client throughput
     "rss_gib": 1.5,
+    "widget_gzip_kb": 15,  # one script tag, no build step
 }
 
 
@@ -230,76 +233,33 @@ def rss_mib(pid: int) -> tuple[float, float]:
 
 def widget_size() -> tuple[int, int]:
     """Return the widget's raw and gzipped (level 9) size in bytes."""
-    raw = (ROOT / "bot" / "static" / "widget.js").read_bytes()
+    raw = (ROOT / "bot" / "web" / "static" / "widget.js").read_bytes()
     return len(raw), len(gzip.compress(raw, 9))
 
 
-def ok(passed: bool) -> str:
-    """Return the check mark of a target."""
-    return "✅" if passed else "❌"
-
-
-def table(lat: dict[str, Stat], one: Load, many: Load, rss: tuple[float, float]) -> str:
-    """Return the results as a Markdown table."""
-    embed, retrieve, chat = lat["embed"], lat["retrieve"], lat["chat"]
-    r_ratio, c_ratio = retrieve.median / embed.median, chat.median / retrieve.median
-    scaling = many.rps / one.rps
+def results(lat: dict[str, Stat], one: Load, many: Load, rss: tuple[float, float]) -> dict:
+    """Return every measurement as the JSON that scripts/figures.py renders."""
     raw, gz = widget_size()
-    rows = [
-        ("Query embedding, bare MiniLM (median / p95)", _ms(embed), "baseline", ""),
-        (
-            "Retrieval, hybrid (median / p95)",
-            _ms(retrieve),
-            f"{r_ratio:.2f}x embed",
-            f"≤ {TARGETS['retrieve']}x {ok(r_ratio <= TARGETS['retrieve'])}",
-        ),
-        (
-            "Chat answer, grounded (median / p95)",
-            _ms(chat),
-            f"{c_ratio:.2f}x retrieve",
-            f"≤ {TARGETS['chat']}x {ok(c_ratio <= TARGETS['chat'])}",
-        ),
-        (
-            "p95 / median (embed, retrieve, chat)",
-            " / ".join(f"{s.p95 / s.median:.2f}" for s in (embed, retrieve, chat)),
-            "",
-            f"≤ {TARGETS['p95']} "
-            f"{ok(all(s.p95 / s.median <= TARGETS['p95'] for s in (embed, retrieve, chat)))}",
-        ),
-        (
-            "HTTP /api/chat, 1 client",
-            f"{one.rps:.1f} req/s",
-            f"median {one.latency.median:.0f} ms, p95 {one.latency.p95:.0f} ms",
-            f"{one.requests} requests, {one.errors} errors",
-        ),
-        (
-            "HTTP /api/chat, 16 clients",
-            f"{many.rps:.1f} req/s",
-            f"{scaling:.2f}x 1 client",
-            f"≥ {TARGETS['scaling']}x, 0 errors "
-            f"{ok(scaling >= TARGETS['scaling'] and not many.errors)}"
-            f" ({many.requests} requests, {many.errors} errors)",
-        ),
-        (
-            "Server RSS after the load (peak)",
-            f"{rss[0]:.0f} MiB ({rss[1]:.0f} MiB)",
-            "",
-            f"< 1.5 GiB {ok(rss[1] / 1024 < TARGETS['rss_gib'])}",
-        ),
-        (
-            "Widget `/widget.js`, gzipped (raw)",
-            f"{gz / 1024:.1f} KB ({raw / 1024:.1f} KB)",
-            "AnythingLLM 658 KB, Onyx 100-150 KB",
-            "",
-        ),
-    ]
-    lines = ["| Measure | Value | Compared with | Target |", "| --- | --- | --- | --- |"]
-    lines += [f"| {a} | {b} | {c} | {d} |" for a, b, c, d in rows]
-    return "\n".join(lines)
 
+    def http(run: Load) -> dict[str, float]:
+        return {
+            "clients": run.clients,
+            "requests": run.requests,
+            "errors": run.errors,
+            "rps": round(run.rps, 2),
+            "median_ms": round(run.latency.median, 1),
+            "p95_ms": round(run.latency.p95, 1),
+        }
 
-def _ms(stat: Stat) -> str:
-    return f"{stat.median:.1f} / {stat.p95:.1f} ms"
+    return {
+        "latency": {
+            name: {"median": round(s.median, 2), "p95": round(s.p95, 2)} for name, s in lat.items()
+        },
+        "http": {"one": http(one), "many": http(many)},
+        "rss_mib": {"now": round(rss[0]), "peak": round(rss[1])},
+        "widget_bytes": {"raw": raw, "gzip": gz},
+        "targets": TARGETS,
+    }
 
 
 def environment() -> str:
@@ -316,15 +276,37 @@ def environment() -> str:
     )
 
 
+def update_widget(out: Path) -> None:
+    """Re-measure the widget's size into `out`, keeping the timed figures of the last full run."""
+    raw, gz = widget_size()
+    data = json.loads(out.read_text("utf-8"))
+    data["widget_bytes"] = {"raw": raw, "gzip": gz}
+    data["targets"] = TARGETS
+    out.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    print(f"widget: {gz / 1024:.1f} KB gzipped ({raw / 1024:.1f} KB raw), written to {out}")
+    if out == ROOT / "benchmarks" / "results" / "bench.json":
+        from scripts import figures
+
+        figures.main([])
+
+
 def main() -> None:
-    """Run every benchmark, print the table and write benchmarks/RESULTS.md."""
+    """Run every benchmark, write benchmarks/results/bench.json and render the figure blocks."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer runs (a smoke test)")
-    parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "RESULTS.md")
+    parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "bench.json")
     parser.add_argument(
         "--threads", type=int, help="torch intra-op threads (OMP_NUM_THREADS) for both processes"
     )
+    parser.add_argument(
+        "--widget-only",
+        action="store_true",
+        help="re-measure only the widget size (deterministic) into the existing results",
+    )
     args = parser.parse_args()
+    if args.widget_only:
+        update_widget(args.out)
+        return
     if args.threads:
         os.environ["OMP_NUM_THREADS"] = str(args.threads)  # before torch loads, here and in app.py
     runs, seq, conc = (15, 16, 32) if args.quick else (60, 40, 96)
@@ -339,14 +321,15 @@ def main() -> None:
             print("HTTP load: 16 clients…", flush=True)
             many = load(url, 16, conc, seq)
             rss = rss_mib(pid)
-    text = table(lat, one, many, rss)
-    print(text)
     command = "benchmarks/run.py" + (f" --threads {args.threads}" if args.threads else "")
-    args.out.write_text(
-        f"# Benchmark results\n\n`.venv/bin/python {command}` ({environment()})\n\n{text}\n",
-        encoding="utf-8",
-    )
-    print(f"\nwritten to {args.out}")
+    data = {"command": command, "environment": environment()} | results(lat, one, many, rss)
+    args.out.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    print(f"written to {args.out}")
+    if args.out == ROOT / "benchmarks" / "results" / "bench.json":
+        from scripts import figures
+
+        print(figures.render("bench"))
+        figures.main([])
 
 
 if __name__ == "__main__":

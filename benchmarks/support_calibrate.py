@@ -15,10 +15,11 @@ import yaml
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bot.answer.support import THRESHOLDS, SupportChecker, Thresholds
-from bot.config import REPO_ROOT, Settings
+from bot.config import Settings
 from bot.ingest.embeddings import make_embeddings
 
-LABELLED = REPO_ROOT / "tests" / "data" / "support_labelled.yaml"
+ROOT = Path(__file__).resolve().parent.parent
+LABELLED = ROOT / "tests" / "data" / "support_labelled.yaml"
 
 
 def load() -> list[dict[str, object]]:

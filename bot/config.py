@@ -1,4 +1,8 @@
-"""Settings: every knob of Director Coach, read from BOT_* environment variables and `.env`."""
+"""Settings: every knob of Director Coach, read from BOT_* environment variables and `.env`.
+
+Relative paths (in the environment, `.env` or arguments) are relative to the current working
+directory and are made absolute when Settings is built, so every stage sees the same folder.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +12,13 @@ from typing import Literal
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+from bot import resources
+
+
+def default_corpus() -> Path:
+    """Return `./corpus` when the working directory has one, else the packaged guides."""
+    local = Path("corpus")
+    return local if local.is_dir() else resources.corpus_dir()
 
 
 class Settings(BaseSettings):
@@ -16,10 +26,20 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="BOT_", env_file=".env", extra="ignore")
 
-    data_dir: Path = Field(Path("./.data"), description="Index, sessions and feedback live here.")
-    corpus_dir: Path = Field(Path("./corpus"), description="Documents to ingest.")
+    data_dir: Path = Field(
+        Path(".data"),
+        validate_default=True,
+        description="Index, sessions and feedback live here.",
+    )
+    corpus_dir: Path = Field(
+        default_factory=default_corpus,
+        validate_default=True,
+        description="Documents to ingest; default ./corpus if present, else the packaged guides.",
+    )
     prompts_dir: Path = Field(
-        REPO_ROOT / "prompts", description="Prompt templates and question bank."
+        default_factory=resources.prompts_dir,
+        validate_default=True,
+        description="Prompt templates and question bank; default the packaged prompts.",
     )
     collection: str = Field("director_coach", description="Chroma collection name.")
     embedding_model: str = Field(
@@ -63,11 +83,38 @@ class Settings(BaseSettings):
         False, description="Use X-Forwarded-For (only behind a trusted proxy)."
     )
     max_body_bytes: int = Field(64_000, description="Largest accepted request body.")
-    log_message_text: bool = Field(
-        False, description="Log message text (off: no patient data in logs)."
+    public_hosts: str = Field(
+        "localhost,127.0.0.1,::1",
+        description="Comma-separated host names the server answers to (Host header; `*.example.org`"
+        " matches subdomains, `*` any host); others get 400, against DNS rebinding.",
     )
 
-    @field_validator("chroma_host", mode="before")
+    redis_url: str | None = Field(
+        None,
+        description="Redis URL (redis://host:6379/0) for sessions, interviews, feedback and rate"
+        " limits shared by several processes; unset = SQLite file and in-process limits.",
+    )
+    retention_days: float = Field(
+        30.0,
+        ge=0,
+        description="Days turns, interviews and feedback are kept; 0 = only until the session"
+        " ends (idle for BOT_SESSION_IDLE_MINUTES).",
+    )
+    session_idle_minutes: float = Field(
+        30.0, gt=0, description="A session with no activity for this long has ended."
+    )
+    admin_token: str = Field(
+        "",
+        description="Bearer token for /api/admin/* and /metrics; empty = no admin routes and"
+        " /metrics open.",
+    )
+
+    @field_validator("data_dir", "corpus_dir", "prompts_dir")
+    @classmethod
+    def _absolute(cls, value: Path) -> Path:
+        return value.expanduser().resolve()
+
+    @field_validator("chroma_host", "chroma_port", "redis_url", mode="before")
     @classmethod
     def _blank_is_none(cls, value: object) -> object:
         return None if value == "" else value
@@ -76,6 +123,11 @@ class Settings(BaseSettings):
     def origins(self) -> list[str]:
         """Return the allowed browser origins as a list."""
         return [o.strip().rstrip("/") for o in self.allowed_origins.split(",") if o.strip()]
+
+    @property
+    def hosts(self) -> list[str]:
+        """Return the host names the server answers to, lowercased, without brackets."""
+        return [h.strip().strip("[]").lower() for h in self.public_hosts.split(",") if h.strip()]
 
     @property
     def index_dir(self) -> Path:

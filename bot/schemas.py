@@ -67,13 +67,18 @@ class Answer:
     reason: str = ""
     session_id: str = ""
     query: str = ""
+    # interview preparation only: {"question_text": ...}, the question the UI offers to practise
+    practice: dict[str, Any] | None = None
 
     def public(self) -> dict[str, Any]:
-        """Return the contract's answer shape."""
-        return {
+        """Return the contract's answer shape (with `practice` when the answer offers one)."""
+        shape: dict[str, Any] = {
             "answer": self.answer,
             "citations": [asdict(c) for c in self.citations],
             "verdict": self.verdict,
             "reason": self.reason,
             "session_id": self.session_id,
         }
+        if self.practice is not None:
+            shape["practice"] = self.practice
+        return shape

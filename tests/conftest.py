@@ -8,9 +8,16 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import REPO_ROOT, Settings
+from bot.config import Settings
 from bot.ingest.embeddings import MiniLMEmbeddings, make_embeddings
-from tests.helpers import CORPUS, LiveServer, serve_app
+from tests.helpers import CORPUS, PROMPTS, LiveServer, serve_app
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark tests on the shared live server `slow`: they are end to end (`make test-fast`)."""
+    for item in items:
+        if "api_server" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.slow)
 
 
 @pytest.fixture(scope="session")
@@ -23,7 +30,7 @@ def bank():  # type: ignore[no-untyped-def]
     """The interview question bank from prompts/."""
     from bot.interview.bank import load_bank
 
-    return load_bank(REPO_ROOT / "prompts")
+    return load_bank(PROMPTS)
 
 
 @pytest.fixture(scope="session")

@@ -17,9 +17,9 @@ from typing import Any
 import uvicorn
 import yaml
 
-from bot.config import REPO_ROOT
-
-CORPUS = REPO_ROOT / "corpus"
+ROOT = Path(__file__).resolve().parent.parent
+CORPUS = ROOT / "corpus"
+PROMPTS = ROOT / "prompts"
 DATA = Path(__file__).parent / "data"
 CALIBRATION = DATA / "interview_calibration.yaml"
 CHROMIUM = "/usr/bin/chromium"
@@ -108,7 +108,7 @@ def host_page(folder: Path, script_src: str, attrs: str = "", head: str = "") ->
         "<title>Physician network</title><style>"
         "*{font-family:serif!important;color:#c00}button{display:none}div{border:5px solid lime}"
         "body{margin:0;padding:2rem;background:#eef}</style></head><body>"
-        "<h1>Physician network</h1><p>Leadership resources for our members.</p>"
+        "<main><h1>Physician network</h1><p>Leadership resources for our members.</p></main>"
         f'<script src="{script_src}" async {attrs}></script></body></html>',
         encoding="utf-8",
     )

@@ -8,7 +8,9 @@ import pytest
 from typer.testing import CliRunner
 
 from bot.cli import app
-from bot.config import REPO_ROOT
+from tests.helpers import ROOT
+
+pytestmark = pytest.mark.slow  # each test builds an index through the real CLI
 
 
 def _run(
@@ -19,7 +21,7 @@ def _run(
         env["BOT_CORPUS_DIR"] = str(corpus)
     return subprocess.run(
         [sys.executable, "-m", "bot", *args],
-        cwd=REPO_ROOT,
+        cwd=ROOT,
         env=env,
         capture_output=True,
         text=True,
@@ -32,7 +34,13 @@ def test_ingest_json_then_idempotent(tmp_path: Path, corpus_copy: Path) -> None:
     first = json.loads(_run(["ingest", "--json"], tmp_path, corpus_copy).stdout)
     assert first["added"] == 2 and first["chunks"] > 40
     second = json.loads(_run(["ingest", "--json"], tmp_path, corpus_copy).stdout)
-    assert second == {"added": 0, "updated": 0, "removed": 0, "chunks": first["chunks"]}
+    assert second == {
+        "added": 0,
+        "updated": 0,
+        "removed": 0,
+        "chunks": first["chunks"],
+        "flagged": [],
+    }
 
 
 def test_ask_json_builds_the_index_on_first_use(tmp_path: Path) -> None:
@@ -67,3 +75,15 @@ def test_retrieve_json_and_chat(runner: CliRunner) -> None:
     assert (
         chat.output.count("coach>") == 2 and "American Board of Medical Management" in chat.output
     )
+
+
+def test_prepare_a_pasted_interview_question(runner: CliRunner) -> None:
+    question = "How would you reduce unnecessary imaging orders across our clinics?"
+    out = runner.invoke(app, ["prepare", "--json", question])
+    assert out.exit_code == 0, out.output
+    data = json.loads(out.output)
+    assert data["key_points"] and data["citations"] and data["pitfalls"]
+    text = runner.invoke(app, ["prepare", question])
+    assert "Pitfalls:" in text.output and "Sources:" in text.output
+    bad = runner.invoke(app, ["prepare", "What is your favourite pizza?"])
+    assert bad.exit_code == 2

@@ -63,3 +63,33 @@ def test_sessions_survive_a_restart(coach: Coach) -> None:
     reborn = Coach(coach.settings, embeddings=coach.embeddings)
     follow = reborn.ask("Who awards it?", first.session_id)
     assert "American Board of Medical Management" in follow.answer
+
+
+def test_personal_context_is_used_and_kept_for_later_turns(coach: Coach) -> None:
+    first = coach.ask(
+        "Ortho surgeon, 12 yrs in, tired of call. Could I realistically move into a director job?"
+    )
+    assert first.verdict == "answered"
+    assert "With 12 years in practice" in first.answer
+    later = coach.ask("How much clinical experience do directors usually have?", first.session_id)
+    assert later.verdict == "answered" and "With 12 years in practice" in later.answer
+    assert "Ortho" in coach.context([t["text"] for t in coach.history(first.session_id)]).said[0]
+
+
+def test_two_questions_in_one_message_get_two_answers(coach: Coach) -> None:
+    answer = coach.ask("What is the CPE, and do I need an MBA?")
+    assert answer.verdict == "answered"
+    assert "**What is the CPE**" in answer.answer and "**Do I need an MBA?**" in answer.answer
+    assert "Certified Physician Executive" in answer.answer and "MBA" in answer.answer
+    assert citations_valid(answer, _passages(coach))
+
+
+def test_on_topic_jargon_is_no_answer_with_a_pivot(coach: Coach) -> None:
+    answer = coach.ask("whats a CMIO")
+    assert answer.verdict == "no_answer" and "CMIO" in answer.answer
+    assert "closest they come" in answer.answer or "I can help with" in answer.answer
+
+
+def test_multi_question_streams_the_final_answer(coach: Coach) -> None:
+    *pieces, final = list(coach.stream("How long does it take, and is certification required?"))
+    assert "".join(pieces) == final.answer and final.answer.count("**") == 4

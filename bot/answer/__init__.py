@@ -15,7 +15,8 @@ def make_engine(settings: Settings, embeddings: MiniLMEmbeddings) -> Engine:
     from bot.answer.grounded import GroundedEngine
 
     if settings.llm == "grounded":
-        return GroundedEngine(embeddings, settings.top_k)
+        return GroundedEngine(embeddings, settings.top_k, settings.prompts_dir)
     from bot.answer.llm_engine import make_llm_engine
 
-    return make_llm_engine(settings, embeddings, GroundedEngine(embeddings, settings.top_k))
+    grounded = GroundedEngine(embeddings, settings.top_k, settings.prompts_dir)
+    return make_llm_engine(settings, embeddings, grounded)

@@ -1,201 +1,216 @@
-"""Grounded composer: build a cited coaching answer from retrieved sentences only, no LLM."""
+"""Grounded composer: a coaching answer built from guide sentences and the person's own words.
+
+The answer leads with the sentence that answers the question, adds the person's context where a
+guide sentence speaks to it ("With 12 years in practice you are past the 5-10 years ... [1]"),
+a few supporting sentences, and a next step chosen for this question. Every factual sentence is
+a verbatim, cited guide sentence; the connecting words live in `prompts/compose.yaml`. When
+answerability (`answerability.py`) says the guides do not answer, the reply says so honestly,
+quoting the closest sentence when the question asked for a figure the guides do not give.
+"""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import partial
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
-
+from bot.answer.answerability import load_types
+from bot.answer.citing import merge_sections
+from bot.answer.ranking import Scored, make_ranker, select
 from bot.ingest.embeddings import MiniLMEmbeddings
-from bot.schemas import Answer, Citation, Passage
-from bot.text import expansions, is_framing, sentences, stem, topic_terms
+from bot.prompts import load_data
+from bot.schemas import Answer, Citation, Passage, Verdict
+from bot.text import MARKER, is_framing
 
-ANSWER_FLOOR = 0.30  # best sentence score below this: the guides do not answer the question
-KEEP_RATIO = 0.70  # keep sentences scoring at least this share of the best one
-KEEP_FLOOR = 0.28
-MAX_SENTENCES = 5
-LEXICAL_WEIGHT = 0.35
-PASSAGE_WEIGHT = 0.5  # share of a sentence's score that comes from its passage's retrieval rank
-RANK_STEP = 0.03
-INTRO_PENALTY = 0.08  # a guide's untitled opening section is mostly framing
+if TYPE_CHECKING:
+    from bot.answer.engine import Brief
+    from bot.understand import Context
+
+ANSWER_FLOOR = 0.30  # without answerability: below this best cosine or passage score, no answer
+NEXT_STEP_MIN = 0.30  # a next step must be at least this close (cosine) to the question
+RELATED_MIN = 0.40  # a "they only say ..." sentence must be at least this close
 NO_ANSWER_REASON = "The guides do not cover this question."
-
-_LEAD_INS: list[tuple[str, str]] = [
-    (
-        r"\bhow long\b|\btimeline\b|\bhow many years\b|\bwhen (can|should|will)\b",
-        "On timing, here is what the guides say:",
-    ),
-    (
-        r"\bcertif|\bcredential|\bdegree\b|\bmba\b|\bmha\b|\bcpe\b|\beducation\b|\bqualif|\bfellowship",
-        "On credentials and training, the guides point to this:",
-    ),
-    (
-        r"\binterview|\bresume|\bcv\b|\bapply|\bjob search|\bhired\b|\bland (a|the)\b",
-        "For the job search itself, the guides advise:",
-    ),
-    (r"\bskills?\b|\bcompetenc|\bqualities\b", "The guides single out these skills:"),
-    (r"\bmentor", "On mentorship, the guides say:"),
-    (r"\bsuccess\b|\bmetric|\bmeasure|\boutcome", "On measuring success, the guides say:"),
-    (
-        r"\bhow (do|can|should) i\b|\bsteps?\b|\bpath|\bbecome\b|\btransition",
-        "Here is the path the guides lay out:",
-    ),
-    (
-        r"\bwhat (is|does|are)\b|\brole\b|\bduties\b|\bresponsib",
-        "Here is how the guides describe it:",
-    ),
-]
-_DEFAULT_LEAD_IN = "Here is what the guides say:"
-_META = re.compile(r"\b(this|the) guide\b|\bhere are the steps\b", re.I)
-_NUMBER = r"(\d+|one|two|three|four|five|six|seven|eight|nine|ten|several|a few)"
-# What a question asks for, and what a sentence that answers it contains.
-_ANSWER_TYPES: list[tuple[re.Pattern[str], re.Pattern[str]]] = [
-    (
-        re.compile(r"\bhow long\b|\bhow many years\b|\btimeline\b|\bhow soon\b", re.I),
-        re.compile(rf"\b{_NUMBER}\b[\w\s-]{{0,12}}\b(years?|months?)\b", re.I),
-    ),
-    (
-        re.compile(r"^\s*who\b|\bwhich (board|organi[sz]ation|body)\b", re.I),
-        re.compile(r"\b[A-Z][a-z]+ (?:[A-Z][a-z]+ |of )+[A-Z][a-z]+\b"),
-    ),
-]
-ANSWER_TYPE_BONUS = 0.12
-_ACTION = re.compile(
-    r"^(Seek|Push|Enroll|Become|Explore|Consider|Prepare|Tailor|Use|Invest|Stay|Treat|Find|Join|"
-    r"Attend|Take|Lead|Build|Ask|Start|Research|Keep|Skip|Look|Be ready|Connect)\b"
-)
-
-
-@dataclass
-class Scored:
-    """A candidate sentence with where it came from and how well it answers."""
-
-    text: str
-    passage: int
-    order: int
-    score: float
-    lexical: float = 0.0
+FIGURES = ("number", "duration", "cost", "rate")
 
 
 @dataclass
 class Composition:
-    """The composer's selection: sentences per passage and an optional next step."""
+    """The composer's selection: the lead, supporting sentences and a next step."""
 
     picked: list[Scored] = field(default_factory=list)
     next_step: Scored | None = None
-
-
-def lead_in(question: str) -> str:
-    """Return a short framing sentence for the answer, chosen by the question's intent."""
-    for pattern, text in _LEAD_INS:
-        if re.search(pattern, question, re.I):
-            return text
-    return _DEFAULT_LEAD_IN
-
-
-def _lexical(query_terms: set[str], sentence: str) -> float:
-    if not query_terms:
-        return 0.0
-    terms = {stem(t) for t in topic_terms(sentence)}
-    return len(query_terms & terms) / len(query_terms)
-
-
-def _usable(sentence: str) -> bool:
-    return len(sentence) >= 30 and not sentence.endswith(("?", ":")) and not _META.search(sentence)
-
-
-def answer_type_bonus(question: str, sentence: str) -> float:
-    """Return a bonus when the sentence holds what the question asks for (a duration, a body)."""
-    for asks, holds in _ANSWER_TYPES:
-        if asks.search(question) and holds.search(sentence):
-            return ANSWER_TYPE_BONUS
-    return 0.0
+    personal: list[tuple[str, int]] = field(default_factory=list)  # (line, passage index)
 
 
 class GroundedComposer:
     """Select, order and cite sentences from retrieved passages."""
 
-    def __init__(self, embeddings: MiniLMEmbeddings) -> None:
+    def __init__(
+        self, embeddings: MiniLMEmbeddings, data: dict[str, Any] | None = None, folder: Any = None
+    ) -> None:
         self.embeddings = embeddings
+        self.data = data if data is not None else load_data("compose.yaml", folder)
+        verbs = sorted(self.data.get("action_verbs") or [], key=len, reverse=True)
+        self._action = re.compile(r"^(" + "|".join(re.escape(v) for v in verbs) + r")\b")
+        generic = [str(q) for q in self.data.get("generic_questions") or []]
+        self.ranker = make_ranker(embeddings, generic, folder)
+        types = load_types(load_data("answerability.yaml", folder))
+        self._holds = {t.name: t.holds for t in types}
 
-    def score(self, question: str, passages: list[Passage]) -> list[Scored]:
-        """Score every usable sentence of the passages against the question."""
-        cands = [
-            (i, j, s)
-            for i, p in enumerate(passages)
-            for j, s in enumerate(sentences(p.text))
-            if _usable(s)
-        ]
-        if not cands:
-            return []
-        qvec = np.asarray(self.embeddings.embed_query(question), np.float32)
-        svecs = self.embeddings.matrix([s for _, _, s in cands])
-        cos = svecs @ qvec
-        terms = {stem(t) for t in topic_terms(question)} | expansions(question)
-        return [
-            Scored(
-                s,
-                i,
-                j,
-                self._blend(self._sentence(question, terms, s, float(c)), passages, i),
-                _lexical(terms, s),
-            )
-            for (i, j, s), c in zip(cands, cos, strict=True)
-        ]
+    def holds(self, asked: str) -> re.Pattern[str] | None:
+        """Return the pattern of a sentence holding the answer type asked for, if any."""
+        return self._holds.get(asked)
 
-    def _sentence(self, question: str, terms: set[str], sentence: str, cosine: float) -> float:
-        bonus = answer_type_bonus(question, sentence)
-        return cosine + LEXICAL_WEIGHT * _lexical(terms, sentence) + bonus
+    def score(
+        self, question: str, passages: list[Passage], holds: re.Pattern[str] | None = None
+    ) -> list[Scored]:
+        """Score every usable sentence of the passages: P(it answers the question).
 
-    def _blend(self, sentence_score: float, passages: list[Passage], i: int) -> float:
-        intro = is_framing(passages[i].section, passages[i].title)
-        prior = passages[i].score - RANK_STEP * i - (INTRO_PENALTY if intro else 0.0)
-        return (1 - PASSAGE_WEIGHT) * sentence_score + PASSAGE_WEIGHT * prior
+        `holds` (a compiled pattern) marks sentences holding the answer type asked for.
+        """
+        return self.ranker.score(question, passages, holds)
 
-    def select(self, question: str, passages: list[Passage], main: int) -> Composition:
-        """Pick the answering sentences from the first `main` passages and a next step."""
-        scored = self.score(question, passages)
+    def select(
+        self,
+        question: str,
+        passages: list[Passage],
+        main: int,
+        context: Context | None = None,
+        floor: float = ANSWER_FLOOR,
+        asked: str = "",
+        avoid: tuple[str, ...] = (),
+    ) -> Composition:
+        """Pick the lead sentence, supporting sentences, personal lines and a next step.
+
+        Sentences already in `avoid` (the answer to an earlier question of the same message)
+        are left out while others remain.
+        """
+        scored = self.score(question, passages, self.holds(asked))
+        fresh = [s for s in scored if not any(s.text in text for text in avoid)]
+        scored = fresh if any(s.passage < main for s in fresh) else scored
         ranked = sorted((s for s in scored if s.passage < main), key=lambda s: -s.score)
-        if not ranked or ranked[0].score < ANSWER_FLOOR:
+        relevance = max([s.cosine for s in ranked] + [p.score for p in passages[:main]])
+        if not ranked or relevance < floor:
             return Composition()
-        cut = max(KEEP_FLOOR, ranked[0].score * KEEP_RATIO)
+        lead = ranked[0]
+        personal = self._personal(context, scored, [lead]) if context else []
+        quoted = {s.text for s in scored if any(s.text in line for line, _ in personal)}
         framing = {i for i, p in enumerate(passages) if is_framing(p.section, p.title)}
-        picked = [ranked[0]] + [
-            s for s in ranked[1:] if s.score >= cut and not (s.passage in framing and not s.lexical)
+        others = [
+            s
+            for s in ranked[1:]
+            if s.text not in quoted and not (s.passage in framing and not s.lexical)
         ]
-        picked = picked[:MAX_SENTENCES]
-        chosen = {s.text for s in picked}
+        picked = select([lead, *others])
+        chosen = {s.text for s in picked} | quoted
         actions = [
             s
-            for s in sorted(scored, key=lambda s: -s.score)
-            if _ACTION.match(s.text) and s.text not in chosen and s.score >= KEEP_FLOOR * 0.8
+            for s in sorted(scored, key=lambda s: -s.cosine)
+            if self._action.match(s.text) and s.text not in chosen and s.cosine >= NEXT_STEP_MIN
         ]
-        return Composition(picked, actions[0] if actions else None)
+        return Composition(picked, actions[0] if actions else None, personal)
 
-    def compose(self, question: str, passages: list[Passage], main: int | None = None) -> Answer:
-        """Return a cited answer, or a `no_answer` when no sentence answers the question."""
-        comp = self.select(question, passages, main or len(passages))
+    def _personal(
+        self, context: Context, scored: list[Scored], picked: list[Scored]
+    ) -> list[tuple[str, int]]:
+        """Return lines that relate the person's own context to a guide sentence they cite."""
+        spec = self.data.get("personal") or {}
+        lines: list[tuple[str, int]] = []
+        pool = sorted(scored, key=lambda s: -s.score)
+        used = {s.text for s in picked}
+        if context.years is not None and "years" in spec:
+            lines += _years_line(spec["years"], context.years, pool)
+            used |= {s.text for s in pool if any(s.text in line for line, _ in lines)}
+        for name, value in (("specialty", context.specialty), ("setting", context.setting)):
+            if not value or name not in spec:
+                continue
+            found = next(
+                (s for s in pool if re.search(spec[name]["speaks_to"], s.text, re.I)), None
+            )
+            if found is not None and found.text not in used:
+                article = "an" if value[:1].lower() in "aeiou" else "a"
+                line = spec[name]["template"].format(
+                    article=article, sentence=found.text, n="{n}", **{name: value}
+                )
+                lines.append((line, found.passage))
+                used.add(found.text)
+        return lines[:2]
+
+    def compose(
+        self,
+        question: str,
+        passages: list[Passage],
+        main: int | None = None,
+        brief: Brief | None = None,
+    ) -> Answer:
+        """Return a cited answer, or an honest `no_answer` when the guides do not answer."""
+        judgement = brief.judgement if brief is not None else None
+        if not passages or (judgement is not None and not judgement.answerable):
+            return self.no_answer(passages, brief)
+        context = brief.context if brief is not None else None
+        floor = ANSWER_FLOOR if judgement is None else float("-inf")  # the model has decided
+        asked = judgement.asked if judgement is not None else ""
+        avoid = brief.avoid if brief is not None else ()
+        comp = self.select(question, passages, main or len(passages), context, floor, asked, avoid)
         if not comp.picked:
-            return no_answer()
-        return render(question, passages, comp)
+            return self.no_answer(passages, brief)
+        return render(passages, comp)
+
+    def no_answer(self, passages: list[Passage], brief: Brief | None = None) -> Answer:
+        """Return the honest reply for an on-topic question the guides do not answer."""
+        texts = self.data.get("no_answer") or {}
+        judgement = brief.judgement if brief is not None else None
+        related = judgement.related if judgement is not None else None
+        if (
+            judgement is not None
+            and judgement.type_missing
+            and related is not None
+            and related.cosine >= RELATED_MIN
+            and related.passage < len(passages)
+        ):
+            kind = "figure" if judgement.asked in FIGURES else judgement.asked
+            line = texts.get(kind, texts["figure"]).format(sentence=related.text)
+            citation = Citation.from_passage(1, passages[related.passage])
+            return Answer(f"{line}\n\n{texts['pivot']}", [citation], "no_answer", NO_ANSWER_REASON)
+        if judgement is not None and judgement.unknown:
+            names = ", ".join(_as_typed(n, brief.asked if brief else "") for n in judgement.unknown)
+            first = texts["unknown"].format(names=names)
+        else:
+            first = texts["uncovered"]
+        closest = (
+            texts["closest"].format(section=passages[0].section)
+            if passages and not is_framing(passages[0].section, passages[0].title)
+            else ""
+        )
+        body = " ".join(part for part in (first, closest) if part)
+        return Answer(f"{body}\n\n{texts['pivot']}", verdict="no_answer", reason=NO_ANSWER_REASON)
 
 
-def _groups(passages: list[Passage], picked: list[Scored]) -> list[tuple[int, list[Scored]]]:
-    by_passage: dict[int, list[Scored]] = {}
-    for s in picked:
-        by_passage.setdefault(s.passage, []).append(s)
-    best = {i: max(s.score for s in group) for i, group in by_passage.items()}
-    source_rank: dict[str, float] = {}
-    for i, score in best.items():
-        src = passages[i].source
-        source_rank[src] = max(source_rank.get(src, 0.0), score)
-    order = sorted(by_passage, key=lambda i: (-source_rank[passages[i].source], -best[i]))
-    return [(i, sorted(by_passage[i], key=lambda s: s.order)) for i in order]
+def _as_typed(name: str, asked: str) -> str:
+    match = re.search(r"\b" + re.escape(name) + r"\b", asked, re.I)
+    return match.group(0) if match else name.upper()
 
 
-def render(question: str, passages: list[Passage], comp: Composition) -> Answer:
-    """Lay the selection out as a lead-in, cited bullets grouped by guide, and a next step."""
+_WORD_NUMBERS = {"five": 5, "ten": 10, "three": 3, "two": 2, "four": 4, "six": 6, "seven": 7}
+
+
+def _years_line(spec: dict[str, str], years: int, pool: list[Scored]) -> list[tuple[str, int]]:
+    for s in pool:
+        m = re.search(spec["speaks_to"], s.text, re.I)
+        if m is None:
+            continue
+        low, high, what = int(m.group(1)), int(m.group(2)), m.group(3).strip()
+        key = "above" if years > high else "within" if years >= low else "below"
+        line = spec[key].format(
+            years=years, low=low, high=high, what=what, sentence=s.text, n="{n}"
+        )
+        return [(line, s.passage)]
+    return []
+
+
+def render(passages: list[Passage], comp: Composition) -> Answer:
+    """Lay the selection out: the lead sentence, personal lines, support, a next step."""
     numbers: dict[int, int] = {}
     citations: list[Citation] = []
 
@@ -205,19 +220,48 @@ def render(question: str, passages: list[Passage], comp: Composition) -> Answer:
             citations.append(Citation.from_passage(numbers[i], passages[i]))
         return numbers[i]
 
-    lines = [lead_in(question), ""]
-    for i, group in _groups(passages, comp.picked):
-        lines.append(f"- {' '.join(s.text for s in group)} [{cite(i)}]")
+    lead, *support = comp.picked
+    lines = [f"{lead.text} [{cite(lead.passage)}]"]
+    lines += [line.replace("{n}", str(cite(i))) for line, i in comp.personal]
+    groups: dict[int, list[Scored]] = {}
+    for s in support:
+        groups.setdefault(s.passage, []).append(s)
+    if groups:
+        lines.append("")
+        for i, group in groups.items():
+            text = " ".join(s.text for s in sorted(group, key=lambda s: s.order))
+            lines.append(f"- {text} [{cite(i)}]")
     if comp.next_step is not None:
-        lines += ["", f"**Next step:** {comp.next_step.text} [{cite(comp.next_step.passage)}]"]
-    return Answer(answer="\n".join(lines), citations=citations, verdict="answered")
+        step = comp.next_step
+        lines += ["", f"**Next step:** {step.text} [{cite(step.passage)}]"]
+    return merge_sections(Answer(answer="\n".join(lines), citations=citations, verdict="answered"))
 
 
-def no_answer() -> Answer:
-    """Return the honest reply for an on-topic question the guides do not cover."""
-    text = (
-        "The guides I work from don't cover that, so I won't guess. I can help with what they do "
-        "cover: the credentials and training medical directors need, typical timelines, the "
-        "skills and duties of the role, and how to prepare for the job search and interviews."
-    )
-    return Answer(answer=text, verdict="no_answer", reason=NO_ANSWER_REASON)
+def combine(parts: list[tuple[str, Answer]]) -> Answer:
+    """Join the answers to the questions of one message, numbering citations across them."""
+    if len(parts) == 1:
+        return parts[0][1]
+    citations: list[Citation] = []
+    keys: dict[tuple[str, str, str], int] = {}
+    blocks = []
+    for asked, answer in parts:
+        local: dict[int, int] = {}
+        for c in answer.citations:
+            key = (c.source, c.section, c.text)
+            if key not in keys:
+                keys[key] = len(keys) + 1
+                citations.append(Citation(keys[key], c.source, c.title, c.section, c.text))
+            local[c.n] = keys[key]
+        text = MARKER.sub(partial(_renumber, local=local), answer.answer)
+        blocks.append(f"**{asked.strip()}**\n{text}")
+    verdicts = [a.verdict for _, a in parts]
+    verdict: Verdict = "answered" if "answered" in verdicts else verdicts[0]
+    reason = "" if verdict == "answered" else parts[0][1].reason
+    joined = Answer("\n\n".join(blocks), citations, verdict, reason)
+    return merge_sections(joined)
+
+
+def _renumber(match: re.Match[str], local: dict[int, int]) -> str:
+    numbers = [int(n) for n in re.split(r"\s*[,;]\s*", match.group(1)) if n]
+    lead = match.group(0)[: len(match.group(0)) - len(match.group(0).lstrip())]
+    return f"{lead}[{', '.join(str(local.get(n, n)) for n in numbers)}]"

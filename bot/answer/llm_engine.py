@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterator
 from typing import Any
 
 from langchain_core.language_models import BaseChatModel
@@ -20,7 +19,8 @@ from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 from langchain_core.output_parsers import StrOutputParser
 from langchain_core.runnables import Runnable, RunnableLambda, RunnablePassthrough
 
-from bot.answer.engine import StreamEvent, pieces
+from bot.answer.citing import merge_sections
+from bot.answer.engine import Brief, Engine
 from bot.answer.grounded import GroundedEngine
 from bot.answer.support import (
     AnswerChecker,
@@ -96,12 +96,24 @@ def clean_query(raw: str, question: str, context: list[str]) -> str | None:
     return query if len(terms - known) <= MAX_NEW_QUERY_TERMS else None
 
 
-class LLMEngine:
+class LLMEngine(Engine):
     """Answer with a chat model, checked sentence by sentence against the retrieved passages.
 
     Streaming sends the checked answer, not the model's raw tokens: the support check can drop
     or re-cite sentences, so the draft is generated in full, checked, and only then streamed in
     word-sized pieces. The streamed text is therefore always exactly the final answer's text.
+
+    Args:
+        chat_model: any LangChain chat model (ChatOpenAI, the local llama.cpp wrapper, a fake).
+        embeddings: MiniLM embeddings for the support check.
+        grounded: the grounded engine, used when the model fails or its draft does not hold up.
+        settings: prompts folder, timeout and token limits.
+
+    Example:
+        >>> engine = make_llm_engine(settings, embeddings, GroundedEngine(embeddings))
+        >>> answer = engine.answer(question, query, passages, history=[])
+        >>> answer.verdict, [c.n for c in answer.citations]
+        ('answered', [1, 2])
     """
 
     name = "llm"
@@ -155,15 +167,30 @@ class LLMEngine:
         return self.checker.check(draft, [p.text for p in passages], [p.section for p in passages])
 
     def answer(
-        self, question: str, query: str, passages: list[Passage], history: list[dict[str, str]]
+        self,
+        question: str,
+        query: str,
+        passages: list[Passage],
+        history: list[dict[str, str]],
+        brief: Brief | None = None,
     ) -> Answer:
-        """Return the model's checked answer, or the grounded answer when the draft fails."""
-        grounded = self.grounded.answer(question, query, passages, history)
+        """Return the model's checked answer, or the grounded answer when the draft fails.
+
+        The same scope and answerability decisions hold: when the grounded engine (with the
+        same `brief`) does not answer, neither does the model.
+        """
+        grounded = self.grounded.answer(question, query, passages, history, brief)
         if grounded.verdict != "answered" or not passages:
             return grounded
+        person = "; ".join(brief.context.said) if brief is not None else ""
         try:
             checked = self.answer_chain.invoke(
-                {"question": question, "passages": numbered(passages), "retrieved": passages}
+                {
+                    "question": question,
+                    "passages": numbered(passages),
+                    "retrieved": passages,
+                    "person": person,
+                }
             )
         except Exception as exc:  # the user gets the grounded answer, never a 5xx
             log.warning("llm answer failed (%s); using the grounded answer", type(exc).__name__)
@@ -172,15 +199,7 @@ class LLMEngine:
             log.info("llm draft kept %d of %d sentences", checked.supported, checked.substantive)
             return with_note(grounded, UNSUPPORTED_NOTE)
         citations = [Citation.from_passage(n, passages[i]) for n, i in enumerate(checked.cited, 1)]
-        return Answer(checked.text, citations, "answered")
-
-    def stream(
-        self, question: str, query: str, passages: list[Passage], history: list[dict[str, str]]
-    ) -> Iterator[StreamEvent]:
-        """Yield the checked answer in word-sized pieces, then the Answer (see the class doc)."""
-        answer = self.answer(question, query, passages, history)
-        yield from pieces(answer.answer)
-        yield answer
+        return merge_sections(Answer(checked.text, citations, "answered"))
 
     def phrase_feedback(self, text: str, findings: dict[str, Any]) -> str:
         """Rephrase interview feedback with the model; keep `text` unless the result checks out."""

@@ -8,6 +8,7 @@ import re
 from langchain_text_splitters import MarkdownHeaderTextSplitter, RecursiveCharacterTextSplitter
 
 from bot.ingest.documents import SourceDoc
+from bot.markup import strip_markup
 from bot.schemas import Chunk
 from bot.text import SENTENCE_END
 
@@ -38,6 +39,8 @@ def _section_name(meta: dict[str, str], title: str) -> str:
 
 
 def _clean(text: str) -> str:
+    """Drop images, HTML and link targets (a link keeps its words), then tidy the spacing."""
+    text = strip_markup(text)
     return re.sub(r"[ \t]+", " ", re.sub(r"\n{3,}", "\n\n", text)).strip()
 
 

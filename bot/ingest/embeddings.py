@@ -13,6 +13,7 @@ from bot.config import Settings
 
 _LOCK = threading.Lock()
 _CACHE_SIZE = 50_000
+BULK_SLICE = 512
 
 
 class VectorCache:
@@ -80,14 +81,41 @@ class MiniLMEmbeddings(Embeddings):
     @property
     def dimension(self) -> int:
         """Return the width of the model's vectors."""
-        return int(self._model.get_sentence_embedding_dimension() or 0)
+        model = self._model
+        width = getattr(model, "get_embedding_dimension", model.get_sentence_embedding_dimension)
+        return int(width() or 0)
 
-    def _encode(self, texts: list[str]) -> np.ndarray:
+    def _encode(self, texts: list[str], batch_size: int = 32) -> np.ndarray:
         with _LOCK:
             vectors = self._model.encode(
-                texts, batch_size=32, normalize_embeddings=True, show_progress_bar=False
+                texts, batch_size=batch_size, normalize_embeddings=True, show_progress_bar=False
             )
         return np.asarray(vectors, dtype=np.float32)
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        """Embed texts as a normalised matrix without caching them (bulk work such as ingest).
+
+        Slices of BULK_SLICE texts (batches of 64, sorted by length within a slice) keep the
+        model lock short, so queries in the same process are not held up for long.
+        """
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        parts = [
+            self._encode(texts[i : i + BULK_SLICE], batch_size=64)
+            for i in range(0, len(texts), BULK_SLICE)
+        ]
+        return np.concatenate(parts)
+
+    def remember(self, texts: list[str], vectors: np.ndarray) -> None:
+        """Put known vectors in the shared cache (e.g. sentence vectors read from the index)."""
+        for text, vec in zip(texts, vectors, strict=True):
+            self._documents.put(text, vec)
+
+    def vocabulary(self) -> list[str]:
+        """Return the whole words the model's tokenizer knows (the spelling stage uses them)."""
+        tokenizer = getattr(self._model, "tokenizer", None)
+        vocab = tokenizer.get_vocab() if tokenizer is not None else {}
+        return [word for word in vocab if word.isalpha()]
 
     def _embed_one(self, text: str) -> tuple[float, ...]:
         return tuple(float(x) for x in self._encode([text])[0])

@@ -11,14 +11,16 @@ from typing import Any
 
 from bot.interview.bank import KeyPoint, Question
 from bot.interview.guides import Guides
-from bot.interview.rubric import THRESHOLDS, Score, Thresholds
-from bot.prompts import render
-from bot.text import parse_markers
+from bot.interview.rubric import THRESHOLDS, Score, Thresholds, specificity_score
+from bot.prompts import load_data, render
+from bot.text import content_terms, parse_markers
 
 log = logging.getLogger(__name__)
 
 Phraser = Callable[[str, dict[str, Any]], str]
 _BLANK_RUN = re.compile(r"\n\s*\n(?:\s*\n)+")
+PROBES_FILE = "interview_probes.yaml"
+STORY_SPECIFICITY = 4  # an answer this specific (uncapped) is a real story, whatever its topic
 
 
 @dataclass(frozen=True)
@@ -60,13 +62,42 @@ def cite(points: list[KeyPoint], guides: Guides) -> tuple[list[dict[str, Any]], 
     return citations, numbers
 
 
-def choose_follow_up(question: Question, missing: list[str]) -> str:
-    """Return the follow-up linked to the most important missing key point (bank order)."""
+def choose_follow_up(
+    question: Question,
+    missing: list[str],
+    answer: str = "",
+    probes: list[str] | None = None,
+) -> str:
+    """Return a follow-up about something the answer did not say.
+
+    In order: the bank follow-up of the most important missing key point; a probe for the
+    weakest part of the answer (`probes`, from the rubric); the bank follow-up that shares the
+    fewest words with the answer.
+    """
     for point_id in missing:
         for follow_up in question.follow_ups:
             if follow_up.key_point == point_id:
                 return follow_up.text
-    return question.follow_ups[0].text
+    if probes or not question.follow_ups:
+        return (probes or ["What would you do differently next time?"])[0]
+    said = content_terms(answer)
+    ranked = sorted(
+        enumerate(question.follow_ups),
+        key=lambda item: (len(content_terms(item[1].text) & said), item[0]),
+    )
+    return ranked[0][1].text
+
+
+def probes_for(score: Score, kind: str, folder: Path, t: Thresholds = THRESHOLDS) -> list[str]:
+    """Return follow-up probes for what the answer left out: weakest dimensions, then reflection."""
+    table: dict[str, dict[str, str]] = load_data(PROBES_FILE, folder)
+    weak = sorted(
+        (value, name) for name, value in score.scores.items() if value <= 3 and name in table
+    )
+    probes = [table[name][kind] for _, name in weak]
+    if not score.cues.reflection:
+        probes.append(table["reflection"][kind])
+    return probes
 
 
 def _point(point: KeyPoint, n: int | None) -> dict[str, Any]:
@@ -81,7 +112,12 @@ def _point(point: KeyPoint, n: int | None) -> dict[str, Any]:
 
 
 def findings_for(
-    question: Question, score: Score, guides: Guides, t: Thresholds = THRESHOLDS
+    question: Question,
+    score: Score,
+    guides: Guides,
+    t: Thresholds = THRESHOLDS,
+    folder: Path | None = None,
+    answer: str = "",
 ) -> dict[str, Any]:
     """Return the facts feedback is written from: covered/missing points, flags, citations."""
     covered_idx = set(score.covered(t))
@@ -101,9 +137,18 @@ def findings_for(
         "citations": citations,
         "injection": "injection" in score.caps,
         "off_topic": "off_topic" in score.caps,
+        "other_question": "other_question" in score.caps,
+        "closer": score.other_question,
+        "missed_topic": list(score.missed_topic),
+        "story": specificity_score(score.cues, t) >= STORY_SPECIFICITY,
         "vague": "vague" in score.caps,
         "short": "short" in score.caps or "very_short" in score.caps,
-        "follow_up": choose_follow_up(question, [p.id for p in missing]),
+        "follow_up": choose_follow_up(
+            question,
+            [p.id for p in missing],
+            answer,
+            probes_for(score, question.kind, folder) if folder is not None else None,
+        ),
     }
 
 
@@ -128,14 +173,18 @@ def compose_feedback(
     guides: Guides,
     folder: Path,
     phraser: Phraser | None = None,
+    answer: str = "",
 ) -> Feedback:
     """Render the feedback for one scored answer from the templates in `folder`."""
-    findings = findings_for(question, score, guides)
+    findings = findings_for(question, score, guides, folder=folder, answer=answer)
     scores, kind = findings["scores"], findings["kind"]
     strengths = _lines("interview_strengths.j2", folder, scores=scores, covered=findings["covered"])
-    if any(findings[flag] for flag in ("injection", "off_topic", "vague", "short")):
+    flags = ("injection", "off_topic", "other_question", "vague", "short")
+    if any(findings[flag] for flag in flags):
         strengths = []
     gaps = _lines("interview_gaps.j2", folder, scores=scores, kind=kind)
+    if findings["other_question"] or findings["injection"]:
+        gaps = []
     outline = _lines(
         "interview_outline.j2",
         folder,

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from bot.ingest.embeddings import MiniLMEmbeddings
-from bot.interview.bank import DIMENSIONS, Question
+from bot.interview.bank import DIMENSIONS, Bank, Question
 from bot.interview.cues import Cues, extract_cues
+from bot.interview.guides import Guides
+from bot.interview.topic import TopicIndex, mentioned, phrases
 
-__all__ = ["DIMENSIONS", "THRESHOLDS", "Score", "Thresholds", "score_answer"]
+__all__ = ["DIMENSIONS", "THRESHOLDS", "Reference", "Score", "Thresholds", "score_answer"]
 
 
 @dataclass(frozen=True)
@@ -21,7 +25,19 @@ class Thresholds:
     question_weight: float = 0.5
     question_top: int = 2
     relevance_bands: tuple[float, ...] = (0.22, 0.30, 0.37, 0.44)
-    covered: float = 0.38
+    # coverage: P(key point covered) = logistic(bias + a * best sentence cosine + b * overall),
+    # fitted on tests/data/interview_coverage.yaml by benchmarks/interview_coverage.py
+    covered_weights: tuple[float, float, float] = (-5.2, 2.8, 1.7)
+    covered: float = 0.5
+    # a different question (relevance at most `other_relevance`): another bank question (cosine
+    # to the asked one below `other_near`) fits the answer `other_margin` better, or the question
+    # has `anchor_min` topic anchors (bot/interview/topic.py) and the answer mentions none of them
+    other_near: float = 0.40
+    other_margin: float = 0.08
+    other_relevance: int = 3
+    other_cap: int = 2
+    anchor_min: int = 3
+    anchor_similarity: float = 0.6
     # specificity: points = numbers + timeframes + roles + artefacts, each capped
     number_cap: int = 4
     timeframe_cap: int = 3
@@ -49,6 +65,20 @@ THRESHOLDS = Thresholds()
 
 
 @dataclass(frozen=True)
+class Reference:
+    """What an answer is compared with besides its question: the bank and the topic index."""
+
+    questions: tuple[Question, ...]
+    topics: TopicIndex
+
+
+def make_reference(bank: Bank, guides: Guides) -> Reference:
+    """Build the rubric's reference from the question bank and the guides."""
+    paragraphs = [p for section in guides.sections for p in section.paragraphs]
+    return Reference(bank.questions, TopicIndex.build([q.text for q in bank.questions], paragraphs))
+
+
+@dataclass(frozen=True)
 class Score:
     """The rubric's verdict on one answer, with the evidence behind it."""
 
@@ -58,30 +88,85 @@ class Score:
     relevance_raw: float
     cues: Cues
     caps: tuple[str, ...] = field(default=())
+    covered_p: tuple[float, ...] = field(default=())
+    other_question: str = ""
+    missed_topic: tuple[str, ...] = field(default=())
 
     def covered(self, t: Thresholds = THRESHOLDS) -> list[int]:
-        """Return the indexes of the key points the answer covered."""
-        return [i for i, value in enumerate(self.coverage) if value >= t.covered]
+        """Return the indexes of the key points the answer covered (in any words)."""
+        return [i for i, p in enumerate(self.covered_p) if p >= t.covered]
 
 
 def _band(value: float, bands: tuple[float, ...] | tuple[int, ...]) -> int:
     return 1 + sum(1 for edge in bands if value >= edge)
 
 
-def similarity(
-    question: Question, cues: Cues, embeddings: MiniLMEmbeddings, t: Thresholds
+def fit(
+    question: Question, vectors: np.ndarray, embeddings: MiniLMEmbeddings, t: Thresholds
 ) -> tuple[float, tuple[float, ...]]:
-    """Return the relevance raw score and the coverage of each key point (max cosine)."""
-    if not cues.sentences:
+    """Return how well answer sentence `vectors` fit a question, and each key point's cosine."""
+    if not len(vectors):
         return 0.0, tuple(0.0 for _ in question.key_points)
-    targets = [k.text for k in question.key_points] + [question.text]
-    vectors = embeddings.matrix([*cues.sentences, *targets])
-    split = len(cues.sentences)
-    sims = vectors[:split] @ vectors[split:].T
+    targets = embeddings.matrix([k.text for k in question.key_points] + [question.text])
+    sims = vectors @ targets.T
     coverage = sims[:, :-1].max(axis=0)
     top = np.sort(sims[:, -1])[::-1][: t.question_top]
     raw = t.question_weight * float(top.mean()) + (1 - t.question_weight) * float(coverage.mean())
     return raw, tuple(round(float(c), 4) for c in coverage)
+
+
+def similarity(
+    question: Question, cues: Cues, embeddings: MiniLMEmbeddings, t: Thresholds
+) -> tuple[float, tuple[float, ...]]:
+    """Return the relevance raw score and the coverage of each key point (max cosine)."""
+    return fit(question, embeddings.matrix(list(cues.sentences)), embeddings, t)
+
+
+def better_question(
+    question: Question,
+    vectors: np.ndarray,
+    raw: float,
+    others: Sequence[Question],
+    embeddings: MiniLMEmbeddings,
+    t: Thresholds,
+) -> Question | None:
+    """Return a clearly different bank question the answer fits much better, if there is one."""
+    pool = [q for q in others if q.id != question.id and q.text != question.text]
+    if not pool or not len(vectors):
+        return None
+    asked = embeddings.matrix([question.text])[0]
+    near = embeddings.matrix([q.text for q in pool]) @ asked
+    distinct = [q for q, cosine in zip(pool, near, strict=True) if cosine < t.other_near]
+    fits = [(fit(q, vectors, embeddings, t)[0], q.id, q) for q in distinct]
+    if not fits:
+        return None
+    best, _, found = max(fits, key=lambda f: (f[0], f[1]))
+    return found if best - raw >= t.other_margin else None
+
+
+def different_question(
+    question: Question,
+    answer: str,
+    vectors: np.ndarray,
+    raw: float,
+    reference: Reference,
+    embeddings: MiniLMEmbeddings,
+    t: Thresholds,
+) -> tuple[Question | None, tuple[str, ...], bool]:
+    """Return (a better-fitting bank question, the question's anchors not mentioned, flagged)."""
+    better = better_question(question, vectors, raw, reference.questions, embeddings, t)
+    anchors = reference.topics.anchors(question.text)
+    hits = mentioned(anchors, answer, embeddings, t.anchor_similarity)
+    missed = tuple(word for term, word in anchors.items() if term not in hits)
+    unmentioned = len(anchors) >= t.anchor_min and not hits
+    topic = tuple(phrases(question.text, list(missed))) if unmentioned else ()
+    return better, topic, better is not None or unmentioned
+
+
+def coverage_probability(cosine: float, overall: float, t: Thresholds) -> float:
+    """Return P(key point covered) from its best sentence cosine and the answer's overall score."""
+    bias, a, b = t.covered_weights
+    return 1.0 / (1.0 + math.exp(-(bias + a * cosine + b * overall)))
 
 
 def relevance_score(raw: float, cues: Cues, t: Thresholds) -> int:
@@ -140,12 +225,14 @@ def leadership_score(cues: Cues, t: Thresholds) -> int:
     return score if ownership else min(score, 3)
 
 
-def _caps(cues: Cues, relevance: int, t: Thresholds) -> list[tuple[str, int]]:
+def _caps(cues: Cues, relevance: int, other: bool, t: Thresholds) -> list[tuple[str, int]]:
     caps: list[tuple[str, int]] = []
     if cues.injection:
         caps.append(("injection", 1))
     if relevance == 1:
         caps.append(("off_topic", 1))
+    elif other:
+        caps.append(("other_question", t.other_cap))
     elif relevance == 2:
         caps.append(("low_relevance", 3))
     if cues.words < t.tiny_words:
@@ -167,12 +254,33 @@ def apply_caps(scores: dict[str, int], caps: list[tuple[str, int]]) -> dict[str,
 
 
 def score_answer(
-    question: Question, answer: str, embeddings: MiniLMEmbeddings, t: Thresholds = THRESHOLDS
+    question: Question,
+    answer: str,
+    embeddings: MiniLMEmbeddings,
+    t: Thresholds = THRESHOLDS,
+    reference: Reference | None = None,
 ) -> Score:
-    """Score an answer on every dimension and return the evidence."""
+    """Score an answer on every dimension and return the evidence.
+
+    `reference` (the bank and topic index) lets the rubric notice an answer to another question.
+    """
     cues = extract_cues(answer)
-    raw, coverage = similarity(question, cues, embeddings, t)
+    vectors = embeddings.matrix(list(cues.sentences))
+    raw, coverage = fit(question, vectors, embeddings, t)
     relevance = relevance_score(raw, cues, t)
+    other: Question | None = None
+    missed: tuple[str, ...] = ()
+    flagged = False
+    substantial = cues.words >= t.short_words and cues.evidence >= t.vague_evidence
+    if (
+        reference is not None
+        and substantial
+        and not cues.injection
+        and 1 < relevance <= t.other_relevance
+    ):
+        other, missed, flagged = different_question(
+            question, answer, vectors, raw, reference, embeddings, t
+        )
     scores = {
         "relevance": relevance,
         "structure": structure_score(cues, t),
@@ -180,8 +288,19 @@ def score_answer(
         "outcome": outcome_score(cues),
         "leadership": leadership_score(cues, t),
     }
-    caps = _caps(cues, relevance, t)
+    caps = _caps(cues, relevance, flagged, t)
     final = apply_caps(scores, caps)
     overall = round(sum(final.values()) / len(final), 1)
     names = tuple(name for name, _ in caps)
-    return Score(final, overall, coverage, round(raw, 4), cues, names)
+    covered_p = tuple(round(coverage_probability(c, overall, t), 4) for c in coverage)
+    return Score(
+        final,
+        overall,
+        coverage,
+        round(raw, 4),
+        cues,
+        names,
+        covered_p,
+        other.text if other is not None else "",
+        missed,
+    )

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
+from functools import lru_cache
 from pathlib import Path
 from statistics import mean
 from typing import Any
 
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
 from bot.interview.bank import DIMENSIONS, Bank, Pointer
 from bot.interview.guides import Guides
+from bot.interview.practice import current_answers
 from bot.interview.rubric import THRESHOLDS
 from bot.prompts import render
 
@@ -41,8 +46,17 @@ def _read(pointers: list[Pointer], guides: Guides) -> list[dict[str, str]]:
     ]
 
 
-def strengths(bank: Bank, dims: dict[str, float], comps: dict[str, float]) -> list[str]:
-    """Return the top strengths: best dimensions and competencies at or above strength_min."""
+def strengths(
+    bank: Bank,
+    dims: dict[str, float],
+    comps: dict[str, float],
+    answers: list[dict[str, Any]] | None = None,
+) -> list[str]:
+    """Return the top strengths: dimensions and competencies at or above strength_min.
+
+    When no average reaches it, the best answers that did are strengths instead, so a 4.6
+    answer is never reported beside "nothing reached 3.5".
+    """
     found: list[tuple[float, str]] = []
     for dim_id, score in dims.items():
         dim = bank.dimension(dim_id)
@@ -52,6 +66,13 @@ def strengths(bank: Bank, dims: dict[str, float], comps: dict[str, float]) -> li
     ranked = sorted(
         (item for item in found if item[0] >= THRESHOLDS.strength_min), key=lambda x: -x[0]
     )
+    if not ranked:
+        for number, answer in enumerate(answers or [], start=1):
+            if answer["overall"] >= THRESHOLDS.strength_min:
+                name = bank.competency(answer["competency"]).name
+                text = f"Your answer to question {number} ({name}) scored {answer['overall']}/5"
+                ranked.append((answer["overall"], text))
+        ranked.sort(key=lambda x: -x[0])
     return [text for _, text in ranked[: THRESHOLDS.top_strengths]]
 
 
@@ -109,27 +130,98 @@ def improvements(
 def build_scorecard(
     state: dict[str, Any], bank: Bank, guides: Guides, folder: Path
 ) -> dict[str, Any]:
-    """Return the scorecard of an interview state, including its Markdown export."""
-    answers: list[dict[str, Any]] = state["answers"]
+    """Return the scorecard of an interview state, including its Markdown export.
+
+    Averages count the latest attempt at each question; `retries` lists before and after.
+    """
+    answers = current_answers(state["answers"])
     comps, dims = by_competency(answers), by_dimension(answers)
     card: dict[str, Any] = {
         "interview_id": state["id"],
         "overall": _avg([a["overall"] for a in answers]),
         "answered": len(answers),
-        "total": len(state["questions"]),
+        "total": len(state["questions"]) - len(state.get("retries") or {}),
         "done": bool(state["done"]),
         "by_competency": comps,
         "by_dimension": dims,
-        "strengths": strengths(bank, dims, comps),
+        "strengths": strengths(bank, dims, comps, answers),
         "improvements": improvements(bank, guides, folder, answers),
+        "retries": retries(state["answers"]),
+        "practice_id": state.get("practice_id"),
     }
     card["markdown"] = render_markdown(card, state, bank, folder)
     return card
 
 
+def retries(answers: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Return each retry with the overall score before and after."""
+    out = []
+    for answer in answers:
+        if answer.get("retry_of") is None:
+            continue
+        before = answers[int(answer["retry_of"])]
+        out.append(
+            {
+                "question_text": answer["question_text"],
+                "before": before["overall"],
+                "after": answer["overall"],
+                "delta": round(answer["overall"] - before["overall"], 1),
+            }
+        )
+    return out
+
+
+def _names(bank: Bank) -> dict[str, str]:
+    return {c.id: c.name for c in bank.competencies}
+
+
+def slug(heading: str) -> str:
+    """Return the anchor of a guide section heading ("Quality Assurance" -> "quality-assurance")."""
+    return re.sub(r"[^a-z0-9]+", "-", heading.lower()).strip("-")
+
+
+def guide_link(base: str, source: str, section: str) -> str:
+    """Return the URL of a guide section under `base` (the guides route)."""
+    return f"{base.rstrip('/')}/{source}#{slug(section)}"
+
+
+@lru_cache(maxsize=4)
+def _html_env(folder: str) -> Environment:
+    return Environment(loader=FileSystemLoader(folder), undefined=StrictUndefined, autoescape=True)
+
+
+def render_html(
+    card: dict[str, Any],
+    state: dict[str, Any],
+    bank: Bank,
+    folder: Path,
+    guide_url: str,
+    fragment: bool = False,
+) -> str:
+    """Render the HTML scorecard: a printable page, or a fragment for the web app.
+
+    Every value is escaped; phone (reflowing tables) and print styles are included.
+    """
+    created = datetime.fromtimestamp(float(state["created"]), UTC).strftime("%Y-%m-%d")
+    return (
+        _html_env(str(folder))
+        .get_template("interview_scorecard.html.j2")
+        .render(
+            card=card,
+            answers=state["answers"],
+            names=_names(bank),
+            dimensions={d.id: d.name for d in bank.dimensions},
+            date=created,
+            setting=(state.get("setting") or "any").replace("_", " "),
+            link=lambda source, section: guide_link(guide_url, source, section),
+            fragment=fragment,
+        )
+    )
+
+
 def render_markdown(card: dict[str, Any], state: dict[str, Any], bank: Bank, folder: Path) -> str:
     """Render the keepable Markdown report of an interview."""
-    names = {c.id: c.name for c in bank.competencies}
+    names = _names(bank)
     created = datetime.fromtimestamp(float(state["created"]), UTC).strftime("%Y-%m-%d")
     return render(
         "interview_scorecard.j2",

@@ -28,11 +28,24 @@ def format_question(question: dict[str, Any], total: int) -> str:
     return f"\n{heading}:\n{question['text']}"
 
 
+def format_insights(insights: dict[str, Any]) -> str:
+    """Return the insights on one answer as one line: length, time, terms, repeats."""
+    line = f"{insights['words']} words, about {insights['speaking_time']} spoken"
+    if insights["guide_terms_missed"]:
+        line += "; guide terms not used: " + ", ".join(insights["guide_terms_missed"][:5])
+    if insights["repeated_words"]:
+        line += "; repeated: " + ", ".join(
+            f"{r['word']} ×{r['count']}" for r in insights["repeated_words"][:3]
+        )
+    return line
+
+
 def format_result(result: dict[str, Any]) -> str:
     """Return scores, feedback and sources of one answer as the terminal shows them."""
-    scores = ", ".join(f"{name} {value}" for name, value in result["scores"].items())
     sources = [f'[{c["n"]}] {c["title"]}, section "{c["section"]}"' for c in result["citations"]]
-    parts = [f"Scores: {scores} (overall {result['overall']:.1f}/5)", result["feedback"]]
+    parts = [result["score_line"], result["feedback"]]
+    if result.get("insights"):
+        parts.append("Insights: " + format_insights(result["insights"]))
     if sources:
         parts.append("Sources:\n" + "\n".join(sources))
     return "\n\n".join(parts)
@@ -98,11 +111,17 @@ def run_terminal(
     questions: int = 5,
     focus: list[str] | None = None,
     setting: str | None = None,
+    question_text: str | None = None,
 ) -> int:
-    """Run a mock interview in the terminal and print the scorecard; return the exit code."""
+    """Run a mock interview in the terminal and print the scorecard; return the exit code.
+
+    With `question_text` the interview is that one pasted question.
+    """
     try:
         answers = read_answers(answers_file) if answers_file is not None else None
-        started = service.start(questions=questions, focus=focus, setting=setting)
+        started = service.start(
+            questions=questions, focus=focus, setting=setting, question_text=question_text
+        )
         if answers is None:
             transcript = _interactive(service, started, quiet=as_json)
         else:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from bot.text import is_follow_up
 
 
@@ -12,3 +14,14 @@ def condense(question: str, previous_queries: list[str]) -> str:
         return question
     previous = previous_queries[-1]
     return f"{previous} {question}"
+
+
+_POINTS_BACK = re.compile(
+    r"\b(it|its|that|this|those|these|they|them|their|there|he|she|him|her|one|ones|such|same)\b",
+    re.I,
+)
+
+
+def points_back(question: str) -> bool:
+    """Return whether a question points back with a pronoun ("do I need it?")."""
+    return _POINTS_BACK.search(question) is not None

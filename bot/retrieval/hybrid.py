@@ -2,25 +2,34 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
+from typing import Any
 
+import bm25s
 import numpy as np
 from langchain_chroma import Chroma
-from langchain_community.retrievers import BM25Retriever
-from langchain_core.documents import Document
 
 from bot.config import Settings
 from bot.ingest.embeddings import MiniLMEmbeddings
-from bot.schemas import Passage
-from bot.text import content_terms, expansions, is_framing, names, sentences, tokens, words
+from bot.ingest.index import delete_sentences, pages, read_sentences, write_sentences
+from bot.ingest.sync import chunk_sentences, sentence_matrix
+from bot.schemas import Chunk, Passage
+from bot.text import STOPWORDS, content_terms, expansions, is_framing, names, tokens, words
 
 RRF_K = 60
-CANDIDATES = 20
+CANDIDATES = 20  # per list, and reranked after fusion
+# A large corpus needs a deeper list: among 12,000 chunks, 20 lost guide passages to distractors
+# (eval hit rates -0.10; 40: -0.05, and the same figures as 20 on the guides alone).
+DEEP_CANDIDATES = 40
+DEEP_FROM_CHUNKS = 1000
 SENTENCE_WEIGHT = 0.5  # similarity = mix of whole-chunk and best-sentence cosine
 COVERAGE_WEIGHT = 0.45  # rerank bonus for covering the question's topic terms
 FRAMING_PENALTY = 0.05  # a guide's opening or conclusion restates; sections with substance first
 RELEVANCE_BAR = 0.56  # best similarity + COVERAGE_SHARE * topic coverage must reach this
 COVERAGE_SHARE = 0.5
+BM25_METHOD = "robertson"  # Okapi BM25 (k1 1.5, b 0.75), as rank-bm25 scored it
+IDF_EPSILON = 0.25  # Okapi's floor for terms in most chunks: a quarter of the mean idf
 
 
 def query_terms(query: str) -> set[str]:
@@ -59,7 +68,20 @@ def near_duplicate(a: str, b: str, threshold: float = 0.8) -> bool:
 
 
 class HybridRetriever:
-    """Dense + BM25 retrieval over one Chroma collection, with a relevance floor."""
+    """Dense + BM25 retrieval over one Chroma collection, with a relevance floor.
+
+    Args:
+        store: the LangChain Chroma store holding the chunks and their vectors.
+        embeddings: MiniLM embeddings for queries (the same model the index was built with).
+        settings: `top_k`, `relevance_floor` and the other retrieval knobs.
+
+    Example:
+        >>> retriever = make_retriever(settings, store, embeddings)
+        >>> [(p.section, round(p.score, 2)) for p in retriever.retrieve("What is the CPE?", 2)]
+        [('Step 5: Certification', 0.63), ('Continuing Medical Education (CME)', 0.37)]
+        >>> retriever.retrieve("best pizza in Chicago", 2)  # nothing clears the floor
+        []
+    """
 
     def __init__(self, store: Chroma, embeddings: MiniLMEmbeddings, settings: Settings) -> None:
         self.store = store
@@ -69,26 +91,32 @@ class HybridRetriever:
         self.reload()
 
     def reload(self) -> None:
-        """Load every chunk and its embedding from the store and rebuild BM25."""
-        got = self.store.get(include=["metadatas", "documents", "embeddings"])
-        self.chunks, docs = {}, []
-        for row, (cid, meta, doc) in enumerate(
-            zip(got["ids"], got["metadatas"], got["documents"], strict=True)
-        ):
-            meta = meta or {}
-            self.chunks[cid] = IndexedChunk(
-                cid,
-                str(meta.get("source", "")),
-                str(meta.get("title", "")),
-                str(meta.get("section", "")),
-                str(meta.get("text", doc)),
-                row,
-            )
-            docs.append(Document(page_content=doc, metadata={"id": cid}))
-        vectors = got["embeddings"]
-        self.matrix = np.asarray(
-            vectors if len(got["ids"]) else np.zeros((0, self.embeddings.dimension)), np.float32
-        )
+        """Load every chunk with its stored vectors (chunk and sentences); rebuild BM25.
+
+        Nothing is embedded here except sentences missing from the index (an index written by an
+        older version, or damaged): those are embedded once and stored.
+        """
+        self.chunks = {}
+        texts: list[str] = []
+        vectors: list[np.ndarray] = []
+        for got in pages(self.store._collection, ["metadatas", "documents", "embeddings"]):
+            for cid, meta, doc in zip(got["ids"], got["metadatas"], got["documents"], strict=True):
+                meta = meta or {}
+                self.chunks[cid] = IndexedChunk(
+                    cid,
+                    str(meta.get("source", "")),
+                    str(meta.get("title", "")),
+                    str(meta.get("section", "")),
+                    str(meta.get("text", doc)),
+                    len(texts),
+                )
+                texts.append(str(doc))
+            vectors.append(np.asarray(got["embeddings"], np.float32))
+        self.matrix = (
+            np.concatenate(vectors) if vectors else np.zeros((0, self.embeddings.dimension))
+        ).astype(np.float32, copy=False)
+        self._ids = list(self.chunks)
+        self.depth = DEEP_CANDIDATES if len(self._ids) > DEEP_FROM_CHUNKS else CANDIDATES
         self.sentence_rows = self._sentence_rows()
         self.chunk_terms = {
             cid: content_terms(f"{c.section} {c.text}") for cid, c in self.chunks.items()
@@ -96,25 +124,53 @@ class HybridRetriever:
         self.vocabulary = {
             w for c in self.chunks.values() for w in words(f"{c.title} {c.section} {c.text}")
         }
-        self.bm25 = (
-            BM25Retriever.from_documents(docs, preprocess_func=tokens, k=CANDIDATES)
-            if docs
-            else None
-        )
+        self._build_bm25([tokens(t) for t in texts])
 
     def _sentence_rows(self) -> dict[str, np.ndarray]:
-        ids = list(self.chunks)
-        texts = [sentences(self.chunks[cid].text) or [self.chunks[cid].text] for cid in ids]
-        flat = self.embeddings.matrix([t for group in texts for t in group])
-        rows, start = {}, 0
-        for cid, group in zip(ids, texts, strict=True):
-            rows[cid], start = flat[start : start + len(group)], start + len(group)
-        return rows
+        """Read each chunk's sentence vectors; embed and store any that are missing or stale."""
+        rows = read_sentences(self.store)
+        groups = {cid: chunk_sentences(self._as_chunk(c)) for cid, c in self.chunks.items()}
+        stale = [cid for cid, m in rows.items() if len(groups.get(cid, ())) != len(m)]
+        if stale:
+            delete_sentences(self.store, stale)
+        missing = [
+            self._as_chunk(self.chunks[c]) for c in groups if len(groups[c]) != len(rows.get(c, ()))
+        ]
+        if missing:
+            fresh = sentence_matrix(self.embeddings, missing)
+            write_sentences(self.store, fresh)
+            rows.update(fresh)
+        for cid, group in groups.items():  # the composer reuses them: no re-embedding
+            self.embeddings.remember(group, rows[cid])
+        return {cid: rows[cid] for cid in groups}
+
+    @staticmethod
+    def _as_chunk(chunk: IndexedChunk) -> Chunk:
+        return Chunk(chunk.id, chunk.source, chunk.title, chunk.section, chunk.text)
+
+    def _build_bm25(self, corpus: list[list[str]]) -> None:
+        """Index the chunks' tokens with bm25s (sparse matrix) and keep Okapi idf per term."""
+        self.bm25: Any = None
+        self._idf: dict[str, float] = {}
+        if not corpus:
+            return
+        self.bm25 = bm25s.BM25(method=BM25_METHOD, k1=1.5, b=0.75)
+        self.bm25.index([doc or [""] for doc in corpus], show_progress=False)
+        frequency: dict[str, int] = {}
+        for doc in corpus:
+            for term in set(doc):
+                frequency[term] = frequency.get(term, 0) + 1
+        n = len(corpus)
+        idf = {t: math.log(n - f + 0.5) - math.log(f + 0.5) for t, f in frequency.items()}
+        floor = IDF_EPSILON * sum(idf.values()) / max(1, len(idf))
+        self._idf = {t: (v if v >= 0 else floor) for t, v in idf.items()}
+        self._unseen_idf = max(self._idf.values(), default=1.0) + 1.0
 
     def idf(self, term: str) -> float:
         """Return a term's BM25 idf over the chunks; unseen terms weigh the most."""
-        table = self.bm25.vectorizer.idf if self.bm25 is not None else {}
-        return float(table.get(term, max(table.values(), default=1.0) + 1.0))
+        if not self._idf:
+            return 2.0
+        return self._idf.get(term, self._unseen_idf)
 
     def coverage(self, query: str, passages: list[Passage]) -> float:
         """Return the idf-weighted share of the query's topic terms found in the passages."""
@@ -131,7 +187,9 @@ class HybridRetriever:
         return {
             n
             for n in names(query)
-            if n not in self.vocabulary and n.rstrip("s") not in self.vocabulary
+            if n not in self.vocabulary
+            and n.rstrip("s") not in self.vocabulary
+            and n not in STOPWORDS
         }
 
     def similarity(self, query_vec: np.ndarray, cid: str) -> float:
@@ -154,17 +212,19 @@ class HybridRetriever:
         return [(cid, sim) for cid, sim, _ in sorted(scored, key=lambda x: -x[2])]
 
     def _dense(self, query_vec: np.ndarray, n: int) -> list[str]:
-        hits = self.store.similarity_search_by_vector(query_vec.tolist(), k=n)
-        return [str(d.id) for d in hits if d.id in self.chunks]
+        """Return the n chunks nearest the query: exact cosine over the loaded vectors."""
+        if not len(self.matrix):
+            return []
+        scores = self.matrix @ query_vec
+        top = _top(scores, n)
+        return [self._ids[i] for i in top]
 
     def _lexical(self, query: str) -> list[str]:
-        terms = tokens(query)
-        if self.bm25 is None or not terms:
+        known = [t for t in tokens(query) if t in self.bm25.vocab_dict] if self.bm25 else []
+        if not known:
             return []
-        scores = self.bm25.vectorizer.get_scores(terms)
-        order = np.argsort(-np.asarray(scores))[:CANDIDATES]
-        ids = [str(self.bm25.docs[i].metadata["id"]) for i in order if scores[i] > 0]
-        return [cid for cid in ids if cid in self.chunks]
+        scores = self.bm25.get_scores(known)
+        return [self._ids[i] for i in _top(scores, self.depth) if scores[i] > 0]
 
     def cosine(self, query_vec: np.ndarray, cid: str) -> float:
         """Return the cosine similarity between a query vector and an indexed chunk."""
@@ -176,7 +236,7 @@ class HybridRetriever:
             return []
         floor = self.settings.relevance_floor if floor is None else floor
         qvec = np.asarray(self.embeddings.embed_query(query), np.float32)
-        fused = rrf([self._dense(qvec, CANDIDATES), self._lexical(query)])[:CANDIDATES]
+        fused = rrf([self._dense(qvec, self.depth), self._lexical(query)])[: self.depth]
         passages: list[Passage] = []
         for cid, score in self._rerank(query, qvec, fused):
             chunk = self.chunks[cid]
@@ -197,6 +257,14 @@ class HybridRetriever:
         if best < floor or self.unknown_names(query):
             return False
         return best + COVERAGE_SHARE * self.coverage(query, passages[:3]) >= RELEVANCE_BAR
+
+
+def _top(scores: np.ndarray, n: int) -> list[int]:
+    """Return the indices of the n highest scores, best first."""
+    if len(scores) > n:
+        part = np.argpartition(-scores, n)[:n]
+        return [int(i) for i in part[np.argsort(-scores[part], kind="stable")]]
+    return [int(i) for i in np.argsort(-scores, kind="stable")]
 
 
 def make_retriever(

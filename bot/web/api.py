@@ -14,7 +14,9 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from bot import __version__
 from bot.coach import Coach
+from bot.config import Settings
 from bot.errors import BotError
 from bot.schemas import Answer
 
@@ -120,7 +122,12 @@ def make_router(coach: Coach) -> APIRouter:
         return {"status": "ok"}
 
     @router.get("/metrics")
-    def prometheus() -> Response:
+    def prometheus(request: Request) -> Response:
+        from bot.web.admin_api import admin_denied
+
+        denied = admin_denied(request, getattr(request.app.state, "admin_token", ""))
+        if denied is not None:
+            return denied
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
     @router.post("/api/retrieve")
@@ -142,16 +149,42 @@ def make_router(coach: Coach) -> APIRouter:
         coach.feedback(body.session_id, body.rating, body.message, body.answer)
         return {"status": "ok"}
 
+    @router.get("/api/session/{session_id}")
+    def session(session_id: str) -> dict[str, Any]:
+        return {"session_id": session_id, "turns": coach.history(session_id)}
+
+    @router.delete("/api/session/{session_id}")
+    def delete_session(session_id: str) -> dict[str, str]:
+        coach.delete_session(session_id)
+        return {"status": "deleted", "session_id": session_id}
+
     return router
 
 
-def create_app(coach: Coach) -> FastAPI:
-    """Create the FastAPI app: JSON API, interview routes and error handling."""
-    app = FastAPI(title="Director Coach", docs_url=None, redoc_url=None, openapi_url=None)
+def create_app(coach: Coach, settings: Settings | None = None) -> FastAPI:
+    """Create the FastAPI app: JSON API, interview routes and error handling.
+
+    `settings` overrides the web settings (the admin token); it defaults to the Coach's.
+    """
+    token = (settings or coach.settings).admin_token
+    # The schema is served for tools; docs/api.md is the human guide (no CDN-hosted docs page).
+    app = FastAPI(
+        title="Director Coach",
+        version=__version__,
+        description="Grounded career coaching and mock interviews; guide: docs/api.md.",
+        docs_url=None,
+        redoc_url=None,
+        openapi_url="/openapi.json",
+    )
+    app.state.admin_token = token
     install_error_handlers(app)
     app.include_router(make_router(coach))
     from bot.web.interview_api import make_router as make_interview_router
 
     app.include_router(make_interview_router(lambda: coach.interview))
+    if token:  # without BOT_ADMIN_TOKEN the admin routes do not exist
+        from bot.web.admin_api import make_router as make_admin_router
+
+        app.include_router(make_admin_router(coach, token))
     app.state.coach = coach
     return app

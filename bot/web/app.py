@@ -93,11 +93,19 @@ _METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"]
 
 
 def install_guards(app: FastAPI, settings: Settings, limiter: RateLimiter) -> None:
-    """Wrap the app: metrics, headers, origins, body size, rate limit (outermost first)."""
+    """Wrap the app (outermost first): metrics, headers, host, cross-site, Gradio surface,
+    origins, body size, valid text, rate limit. Refused requests never count against a limit.
+    """
+    from bot.web.hardening import CrossSiteGuard, GradioSurface, HostGuard, TextGuard
+
     trust = settings.trust_forwarded_for
     app.add_middleware(RateLimit, limiter=limiter, trust_forwarded_for=trust)
+    app.add_middleware(TextGuard)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(OriginGuard, origins=settings.origins, trust_forwarded_for=trust)
+    app.add_middleware(GradioSurface)
+    app.add_middleware(CrossSiteGuard)
+    app.add_middleware(HostGuard, hosts=settings.hosts, trust_forwarded_for=trust)
     app.add_middleware(SecurityHeaders)
     app.add_middleware(RequestMetrics, routes=app.router.routes)
 
@@ -108,8 +116,8 @@ def create_web_app(coach: Coach, settings: Settings | None = None, *, ui: bool =
     `settings` overrides the web settings (origins, limits); it defaults to the Coach's.
     """
     settings = settings or coach.settings
-    limiter = RateLimiter(settings.rate_limit)
-    app = create_app(coach)
+    limiter = RateLimiter(settings.rate_limit, settings.redis_url)
+    app = create_app(coach, settings)
     add_widget_route(app)
     add_api_not_found(app)
     if ui:

@@ -6,14 +6,16 @@ Errors use the contract's JSON shape `{"error": {"code", "message"}}`.
 
 from __future__ import annotations
 
+import logging
 import math
 import re
 import time
 from collections.abc import Iterable
+from typing import cast
 from urllib.parse import urlsplit
 
 from limits import RateLimitItem, parse
-from limits.storage import MemoryStorage
+from limits.storage import MemoryStorage, Storage, storage_from_string
 from limits.strategies import MovingWindowRateLimiter
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.responses import Response
@@ -21,14 +23,22 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bot.web.api import error_response
 
+log = logging.getLogger("bot.web.security")
+
 WIDGET_PATH = "/widget.js"
 API_PREFIXES = ("/api/", "/healthz", "/metrics")
-LIMITED_PREFIXES = ("/api/chat", "/api/interview")
+# Counted: every POST/PUT/PATCH/DELETE under /api/, and GETs that do real work (admin report).
+# Cheap GETs (health, metrics, competencies, a session's turns, a scorecard) are not counted.
+LIMITED_PREFIXES = ("/api/",)
+EXPENSIVE_GET_PREFIXES = ("/api/admin/",)
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 _RATE = re.compile(r"^\s*(\d+)\s*/\s*(second|minute|hour)\s*$", re.IGNORECASE)
 
 API_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
-PAGE_CSP = "frame-ancestors 'self'; base-uri 'self'; object-src 'none'; form-action 'self'"
+PAGE_CSP = (
+    "frame-ancestors 'self'; base-uri 'self'; object-src 'none'; form-action 'self'; "
+    "img-src 'self' data: blob:"
+)
 COMMON_HEADERS = {
     "x-content-type-options": "nosniff",
     "referrer-policy": "no-referrer",
@@ -52,18 +62,39 @@ def parse_rate_limit(text: str) -> RateLimitItem:
 
 
 class RateLimiter:
-    """Per-client moving-window limiter over the `limits` library (in-process memory)."""
+    """Per-client moving-window limiter over the `limits` library.
 
-    def __init__(self, rate: str) -> None:
+    Counters live in process memory, or in Redis when `storage_uri` (BOT_REDIS_URL) is given so
+    that every replica counts a client's requests as one. The API and the Gradio app share one
+    bucket per client. If the shared storage fails, requests are allowed and one line is logged.
+    """
+
+    def __init__(self, rate: str, storage_uri: str | None = None) -> None:
         self.item = parse_rate_limit(rate)
-        self._limiter = MovingWindowRateLimiter(MemoryStorage())
+        storage = cast(Storage, storage_from_string(storage_uri)) if storage_uri else None
+        storage = storage or MemoryStorage()
+        self._limiter = MovingWindowRateLimiter(storage)
 
     def hit(self, key: str, scope: str = "api") -> int | None:
         """Count one request; return None when allowed, else seconds until the next is allowed."""
-        if self._limiter.hit(self.item, scope, key):
+        try:
+            if self._limiter.hit(self.item, scope, key):
+                return None
+            stats = self._limiter.get_window_stats(self.item, scope, key)
+        except Exception as exc:  # shared storage down: serve rather than refuse everyone
+            log.error("rate limit storage failed: %s", type(exc).__name__)
             return None
-        stats = self._limiter.get_window_stats(self.item, scope, key)
         return max(1, math.ceil(stats.reset_time - time.time()))
+
+
+def is_limited(scope: Scope) -> bool:
+    """Return whether a request counts against the client's rate limit."""
+    if scope["type"] != "http":
+        return False
+    path, method = scope.get("path", ""), scope["method"]
+    if method in BODY_METHODS:
+        return path.startswith(LIMITED_PREFIXES)
+    return method == "GET" and path.startswith(EXPENSIVE_GET_PREFIXES)
 
 
 def client_key(scope: Scope, trust_forwarded_for: bool) -> str:
@@ -121,7 +152,7 @@ class OriginGuard:
 
     async def _preflight(self, origin: str, scope: Scope, receive: Receive, send: Send) -> None:
         headers = cors_headers(origin) | {
-            "access-control-allow-methods": "GET, POST, OPTIONS",
+            "access-control-allow-methods": "GET, POST, DELETE, OPTIONS",
             "access-control-allow-headers": "Content-Type",
             "access-control-max-age": "600",
         }
@@ -149,7 +180,7 @@ def _with_cors(send: Send, origin: str) -> Send:
 
 
 class RateLimit:
-    """Limit chat and interview requests per client; 429 JSON with Retry-After when over."""
+    """Limit API writes and expensive reads per client; 429 JSON with Retry-After when over."""
 
     def __init__(self, app: ASGIApp, limiter: RateLimiter, trust_forwarded_for: bool = False):
         self.app = app
@@ -158,8 +189,7 @@ class RateLimit:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Count limited requests and refuse those over the limit."""
-        limited = scope["type"] == "http" and scope.get("path", "").startswith(LIMITED_PREFIXES)
-        if limited and scope["method"] != "OPTIONS":
+        if is_limited(scope):
             wait = self.limiter.hit(client_key(scope, self.trust_forwarded_for))
             if wait is not None:
                 message = f"Too many requests. Please wait {wait} seconds and try again."

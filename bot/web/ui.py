@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import gradio as gr
@@ -17,9 +18,12 @@ if TYPE_CHECKING:
     from bot.config import Settings
 
 NOTICE = (
-    "**A career coach, not medical advice.** Answers come from curated guides on becoming a "
-    "medical director. Do not enter patient information or other personal health details."
+    '<details class="dc-notice" open><summary><strong>Career coaching, not medical advice.'
+    "</strong> No patient information, please.</summary><p>Answers come from curated guides on "
+    "becoming a medical director, each with numbered sources. Do not enter patient information "
+    "or other personal health details.</p></details>"
 )
+UI_SCRIPT = Path(__file__).resolve().parent / "static" / "ui.js"
 SETTINGS_CHOICES = [
     ("Any setting", ""),
     ("Hospital", "hospital"),
@@ -39,23 +43,31 @@ FONTS = [
 MONO = ["ui-monospace", "SFMono-Regular", "Menlo", "Consolas", "monospace"]
 CSS = """
 .gradio-container { max-width: 1180px !important; margin: 0 auto !important; }
-#dc-header h1 { margin: 0 0 .25rem; font-size: 1.6rem; }
-#dc-header p { margin: 0; color: var(--body-text-color-subdued); }
+#dc-header h1, #dc-header p { display: inline; margin: 0 .75rem 0 0; }
+#dc-header h1 { font-size: 1.35rem; }
+#dc-header p { color: var(--body-text-color-subdued); font-size: .92rem; }
+.dc-notice { border-left: 4px solid #b45309; background: #fffbeb; color: #451a03;
+  padding: .35rem .75rem; border-radius: 6px; font-size: .92rem; }
+.dark .dc-notice { background: #3a2a0b; color: #fde68a; border-left-color: #f59e0b; }
+.dc-notice summary { cursor: pointer; min-height: 24px; }
+.dc-notice p { margin: .25rem 0 0; color: inherit !important; }
+.dc-sources h2 { margin: 0 0 .5rem; font-size: 1rem; }
+.dc-sources ol { margin: 0; padding-left: 0; list-style: none; }
+.dc-sources li { margin: 0 0 .5rem; border: 1px solid var(--border-color-primary);
+  border-radius: 8px; padding: .5rem .65rem; background: var(--background-fill-secondary);
+  scroll-margin: 1rem; }
+.dc-sources li.dc-hl { border-color: #b45309; box-shadow: 0 0 0 2px #f59e0b; }
 .dc-sources .dc-title { display: block; font-weight: 400; font-size: .85rem;
   color: var(--body-text-color-subdued); }
 .dc-sources .dc-section { font-weight: 600; }
-.dc-notice { border-left: 4px solid #b45309; background: #fffbeb; color: #451a03;
-  padding: .5rem .75rem; border-radius: 6px; }
-.dark .dc-notice { background: #3a2a0b; color: #fde68a; border-left-color: #f59e0b; }
-.dc-notice p { margin: 0; color: inherit !important; }
-.dc-sources h3 { margin: 0 0 .5rem; font-size: 1rem; }
-.dc-sources ol { margin: 0; padding-left: 0; list-style: none; }
-.dc-sources li { margin: 0 0 .5rem; border: 1px solid var(--border-color-primary);
-  border-radius: 8px; padding: .5rem .65rem; background: var(--background-fill-secondary); }
-.dc-sources summary { cursor: pointer; line-height: 1.4; }
-.dc-sources summary:focus-visible { outline: 3px solid var(--color-accent); outline-offset: 2px; }
+.dc-sources summary { cursor: pointer; line-height: 1.4; min-height: 24px; }
+.dc-sources summary:focus-visible, .dc-cite:focus-visible, .dc-notice summary:focus-visible {
+  outline: 3px solid var(--color-accent); outline-offset: 2px; }
 .dc-sources blockquote { margin: .5rem 0 .25rem; padding-left: .65rem;
   border-left: 3px solid var(--border-color-accent); font-size: .92rem; }
+.dc-cite { all: unset; cursor: pointer; font-weight: 700; color: #1d4ed8;
+  text-decoration: underline; padding: 0 1px; }
+.dark .dc-cite { color: #93c5fd; }
 .dc-n { font-weight: 700; }
 .dc-file, .dc-muted { color: var(--body-text-color-subdued); font-size: .85rem; margin: 0; }
 .dc-download { display: inline-block; padding: .5rem .9rem; border-radius: 8px; font-weight: 600;
@@ -66,10 +78,21 @@ CSS = """
 .dc-status p { margin: 0; font-weight: 600; }
 .dc-card { border-top: 2px solid var(--border-color-primary); padding-top: 1rem; }
 .dc-card table { font-size: .9rem; }
+.dc-chat { height: max(300px, calc(100dvh - 390px)) !important; }
+.dc-chat .md.chatbot { opacity: 1 !important; }
 @media (max-width: 640px) {
   .gradio-container { padding: 0 .5rem !important; }
-  #dc-header h1 { font-size: 1.3rem; }
-  .dc-chat { height: 62vh !important; }
+  #dc-header h1 { font-size: 1.2rem; }
+  #dc-header p { display: none; }
+  .dc-chat { height: 52dvh !important; }
+  /* Sources right under the conversation they belong to, before the message box. */
+  .row:has(> .column > .dc-chat) { flex-direction: column; }
+  .row:has(> .column > .dc-chat) > .column:has(> .dc-chat) { display: contents; }
+  .row:has(> .column > .dc-chat) > * { width: 100%; }
+  .row:has(> .column > .dc-chat) .dc-chat ~ * { order: 2; }
+  .row:has(> .column > .dc-chat) > .column:not(:has(> .dc-chat)) { order: 1; }
+  .row:has(> .column > .dc-chat) > .column:not(:has(> .dc-chat)):has(p.dc-muted) {
+    display: none; }
 }
 """
 
@@ -107,12 +130,13 @@ def build_blocks(
 ) -> gr.Blocks:
     """Create the Gradio Blocks: header, notice, Ask tab and Mock interview tab."""
     with gr.Blocks(title="Director Coach", analytics_enabled=False) as blocks:
-        gr.Markdown(
-            "# Director Coach\nCareer coaching for physicians who want to become medical "
-            "directors, with every answer cited from the guides.",
+        gr.HTML(
+            "<h1>Director Coach</h1><p>Career coaching for physicians who want to become "
+            "medical directors, every answer cited from the guides.</p>",
             elem_id="dc-header",
+            padding=False,
         )
-        gr.Markdown(NOTICE, elem_classes="dc-notice")
+        gr.HTML(NOTICE, padding=False)
         with gr.Tabs():
             with gr.Tab("Ask"):
                 _ask_tab(coach, limiter, trust_forwarded_for)
@@ -132,6 +156,7 @@ def _ask_tab(coach: Coach, limiter: RateLimiter | None, trust: bool) -> None:
                 examples=[{"text": q} for q in h.EXAMPLES],
                 placeholder="Ask a career question, or pick an example to start.",
                 buttons=["copy"],
+                autoscroll=False,
             )
             with gr.Row(equal_height=True):
                 message = gr.Textbox(
@@ -173,9 +198,24 @@ def _ask_tab(coach: Coach, limiter: RateLimiter | None, trust: bool) -> None:
     chat.clear(on_clear, [state], outputs, **_no_history())
 
 
+def _chart(frame: Any) -> Any:
+    """Return the progress plot's update: the data, shown only once there is some."""
+    return gr.LinePlot(value=frame, visible=frame is not None)
+
+
+PRACTICE_KEY = "director-coach-practice"  # localStorage key of the practice id (no personal data)
+SHOW_SCORECARD = """() => {
+  const card = document.getElementById("dc-scorecard");
+  if (card && card.offsetParent !== null && card.querySelector(".dc-sc")) {
+    card.scrollIntoView({block: "start"});
+  }
+}"""
+
+
 def _interview_tab(coach: Coach, limiter: RateLimiter | None, trust: bool) -> None:
     service = coach.interview
     state = gr.State(h.new_interview_state())
+    practice = gr.BrowserState(None, storage_key=PRACTICE_KEY)
     competencies = [(c["name"], c["id"]) for c in service.competencies()]
     with gr.Row(equal_height=False):
         with gr.Column(scale=3, min_width=320):
@@ -188,6 +228,16 @@ def _interview_tab(coach: Coach, limiter: RateLimiter | None, trust: bool) -> No
                 )
                 setting = gr.Dropdown(SETTINGS_CHOICES, value="", label="Setting", min_width=160)
             start = gr.Button("Start interview", variant="primary")
+            with gr.Accordion("Practise your own question", open=False):
+                pasted = gr.Textbox(
+                    label="Interview question",
+                    placeholder="Paste a question from a job posting, a recruiter or a friend…",
+                    lines=2,
+                    max_length=coach.settings.max_message_chars,
+                )
+                with gr.Row():
+                    prepare = gr.Button("Prepare", variant="secondary")
+                    practise = gr.Button("Practise this question", variant="primary")
             status = gr.Markdown("", elem_classes="dc-status")
             chat = gr.Chatbot(
                 label="Interview",
@@ -197,44 +247,128 @@ def _interview_tab(coach: Coach, limiter: RateLimiter | None, trust: bool) -> No
                 placeholder="Choose your options and start the interview.",
                 buttons=["copy"],
                 group_consecutive_messages=False,
+                autoscroll=False,  # ui.js shows each new message from its first line
             )
             answer = gr.Textbox(label="Your answer", lines=4, max_lines=12)
             submit = gr.Button("Submit answer", variant="primary")
+            with gr.Row(visible=False) as next_steps:
+                retry = gr.Button("Try the last question again", variant="secondary")
+                follow = gr.Button("Answer the follow-up", variant="secondary")
+                again = gr.Button("Start again with the same settings", variant="secondary")
         with gr.Column(scale=2, min_width=260):
             sources = gr.HTML(h.SOURCES_EMPTY)
-    with gr.Column(visible=False, elem_classes="dc-card") as card:
+    with gr.Column(visible=False, elem_classes="dc-card", elem_id="dc-scorecard") as card:
         download = gr.HTML()
-        scorecard = gr.Markdown(label="Scorecard")
+        scorecard = gr.HTML()
+        previous = gr.HTML()
+    with gr.Column(elem_classes="dc-progress"):
+        gr.Markdown("## Your progress")
+        plot = gr.LinePlot(
+            x="date",
+            y="score",
+            color="series",
+            y_lim=[1, 5],
+            x_title="Interview date (UTC)",
+            y_title="Score (1-5)",
+            color_title="Scores",
+            label="Scores over time",
+            visible=False,  # shown with the first scores (Gradio's empty plot fails axe)
+        )
+        summary = gr.Markdown(h.progress_view(service, None)[1])
+        drill = gr.Button("Drill my weakest area", variant="secondary")
 
     def show(view: h.InterviewView) -> tuple[Any, ...]:
-        done = view.scorecard is not None
+        has_card = view.scorecard is not None
+        progress = view.progress
         return (
             view.textbox,
             view.messages,
             view.state,
             view.sources,
             " ".join(view.notes),
-            gr.Column(visible=done),
+            gr.Column(visible=has_card or bool(view.previous)),
             view.scorecard or "",
             view.download or "",
+            gr.Row(visible=bool(view.state.get("done"))),
+            view.previous,
+            view.practice_id if view.practice_id else gr.skip(),
+            _chart(progress[0]) if progress else gr.skip(),
+            progress[1] if progress else gr.skip(),
         )
 
-    def on_start(
-        n: float, chosen: list[str], where: str, st: dict[str, Any], request: gr.Request
-    ) -> tuple[Any, ...]:
-        client = _client(request, trust)
-        return show(h.start_interview(service, n, chosen, where, st, client, limiter))
+    def client_of(request: gr.Request) -> str:
+        return _client(request, trust)
 
-    def on_answer(text: str, st: dict[str, Any], request: gr.Request) -> tuple[Any, ...]:
-        return show(h.answer_interview(service, text, st, _client(request, trust), limiter))
+    def on_start(
+        n: float,
+        chosen: list[str],
+        where: str,
+        st: dict[str, Any],
+        pid: str | None,
+        request: gr.Request,
+    ) -> tuple[Any, ...]:
+        view = h.start_interview(service, n, chosen, where, st, client_of(request), limiter, pid)
+        return show(view)
+
+    def on_prepare(text: str, st: dict[str, Any], request: gr.Request) -> tuple[Any, ...]:
+        return show(h.prepare_question(service, text, st, client_of(request), limiter))
+
+    def on_practise(
+        text: str, st: dict[str, Any], pid: str | None, request: gr.Request
+    ) -> tuple[Any, ...]:
+        return show(h.practise_question(service, text, st, client_of(request), limiter, pid))
+
+    def on_answer(
+        text: str, st: dict[str, Any], pid: str | None, request: gr.Request
+    ) -> tuple[Any, ...]:
+        return show(h.answer_interview(service, text, st, client_of(request), limiter, pid))
+
+    def on_retry(st: dict[str, Any], request: gr.Request) -> tuple[Any, ...]:
+        return show(h.retry_interview(service, st, client_of(request), limiter))
+
+    def on_follow(st: dict[str, Any], pid: str | None, request: gr.Request) -> tuple[Any, ...]:
+        return show(h.follow_up_interview(service, st, client_of(request), limiter, pid))
+
+    def on_again(st: dict[str, Any], pid: str | None, request: gr.Request) -> tuple[Any, ...]:
+        return show(h.restart_interview(service, st, client_of(request), limiter, pid))
+
+    def on_drill(st: dict[str, Any], pid: str | None, request: gr.Request) -> tuple[Any, ...]:
+        return show(h.drill_weakest(service, st, client_of(request), limiter, pid))
 
     def on_reset() -> tuple[Any, ...]:
         return show(h.InterviewView("", [], h.new_interview_state()))
 
-    outputs = [answer, chat, state, sources, status, card, scorecard, download]
-    start.click(on_start, [count, focus, setting, state], outputs, **_no_history())
-    submit.click(on_answer, [answer, state], outputs, **_no_history())
+    def on_progress(pid: str | None) -> tuple[Any, str]:
+        frame, text = h.progress_view(service, pid)
+        return _chart(frame), text
+
+    outputs = [
+        answer,
+        chat,
+        state,
+        sources,
+        status,
+        card,
+        scorecard,
+        download,
+        next_steps,
+        previous,
+        practice,
+        plot,
+        summary,
+    ]
+    start.click(on_start, [count, focus, setting, state, practice], outputs, **_no_history())
+    prepare.click(on_prepare, [pasted, state], outputs, **_no_history())
+    practise.click(on_practise, [pasted, state, practice], outputs, **_no_history())
+    submit.click(on_answer, [answer, state, practice], outputs, **_no_history()).then(
+        None, js=SHOW_SCORECARD
+    )
+    retry.click(on_retry, [state], outputs, **_no_history())
+    follow.click(on_follow, [state, practice], outputs, **_no_history())
+    again.click(on_again, [state, practice], outputs, **_no_history())
+    drill.click(on_drill, [state, practice], outputs, **_no_history())
     chat.clear(on_reset, None, outputs, **_no_history())
+    gr.on(None, on_progress, [practice], [plot, summary], **_no_history())
 
 
 def mount_ui(
@@ -260,5 +394,6 @@ def mount_ui(
         enable_monitoring=False,
         theme=theme(),
         css=CSS,
+        head=f"<script>{UI_SCRIPT.read_text('utf-8')}</script>",
         app_kwargs={"docs_url": None, "redoc_url": None, "openapi_url": None},
     )

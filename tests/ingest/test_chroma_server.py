@@ -14,6 +14,8 @@ from bot.coach import Coach
 from bot.ingest.embeddings import MiniLMEmbeddings
 from tests.helpers import free_port
 
+pytestmark = pytest.mark.slow  # a real server end to end; `make test-fast` skips it
+
 
 @pytest.fixture
 def chroma_port(tmp_path: Path) -> Iterator[int]:

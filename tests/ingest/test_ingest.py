@@ -2,7 +2,7 @@ from pathlib import Path
 
 from bot.ingest.embeddings import MiniLMEmbeddings
 from bot.ingest.store import make_store
-from bot.ingest.sync import indexed_ids, ingest
+from bot.ingest.sync import ingest
 
 
 def test_ingest_is_idempotent_and_removes_stale_chunks(
@@ -17,13 +17,22 @@ def test_ingest_is_idempotent_and_removes_stale_chunks(
     assert first.chunks > 40
 
     again = ingest(settings, store, show_progress=False)
-    assert again.public() == {"added": 0, "updated": 0, "removed": 0, "chunks": first.chunks}
+    assert again.public() == {
+        "added": 0,
+        "updated": 0,
+        "removed": 0,
+        "chunks": first.chunks,
+        "flagged": [],
+    }
+    assert again.embedded == 0
 
     guide = corpus_copy / "becoming-a-medical-director.md"
     text = guide.read_text()
     guide.write_text(text.replace("highly respected in the field", "widely respected by boards"))
     edited = ingest(settings, store, show_progress=False)
     assert (edited.added, edited.updated, edited.removed) == (0, 1, 0)
+    assert 1 <= edited.embedded <= 2  # only the edited passage is embedded again
+    assert edited.chunks == first.chunks
     texts = [m["text"] for m in store.get(include=["metadatas"])["metadatas"]]
     assert any("widely respected by boards" in t for t in texts)
     assert not any("highly respected in the field" in t for t in texts)
@@ -31,7 +40,8 @@ def test_ingest_is_idempotent_and_removes_stale_chunks(
     (corpus_copy / "clinical-practice-to-healthcare-leadership.md").unlink()
     removed = ingest(settings, store, show_progress=False)
     assert (removed.added, removed.updated, removed.removed) == (0, 0, 1)
-    assert set(indexed_ids(store)) == {"becoming-a-medical-director.md"}
+    sources = {m["source"] for m in store.get(include=["metadatas"])["metadatas"]}
+    assert sources == {"becoming-a-medical-director.md"}
 
 
 def test_new_file_types_are_ingested_and_bad_ones_skipped(

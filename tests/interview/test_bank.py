@@ -6,7 +6,6 @@ import dataclasses
 import re
 from pathlib import Path
 
-from bot.config import REPO_ROOT
 from bot.interview.bank import (
     COMPETENCY_IDS,
     DIMENSIONS,
@@ -17,9 +16,7 @@ from bot.interview.bank import (
     validate_bank,
 )
 from bot.interview.guides import Guides
-
-CORPUS = REPO_ROOT / "corpus"
-PROMPTS = REPO_ROOT / "prompts"
+from tests.helpers import CORPUS
 
 
 def raw_sections(path: Path) -> list[tuple[str, str]]:

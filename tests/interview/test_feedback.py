@@ -7,17 +7,22 @@ from typing import Any
 
 import pytest
 
-from bot.config import REPO_ROOT, Settings
+from bot.config import Settings
 from bot.ingest.documents import read_document
-from bot.ingest.embeddings import make_embeddings
+from bot.ingest.embeddings import MiniLMEmbeddings, make_embeddings
 from bot.interview.bank import Bank, Question
-from bot.interview.feedback import Feedback, choose_follow_up, compose_feedback
+from bot.interview.feedback import PROBES_FILE, Feedback, choose_follow_up, compose_feedback
 from bot.interview.guides import Guides
-from bot.interview.rubric import Score, score_answer
-from tests.helpers import calibration
+from bot.interview.rubric import Score, make_reference, score_answer
+from bot.prompts import load_data
+from tests.helpers import CORPUS, PROMPTS, calibration
+from tests.interview.coverage_data import labelled_pairs
 
-PROMPTS = REPO_ROOT / "prompts"
-CORPUS = Settings().corpus_dir
+
+def probe_texts() -> set[str]:
+    """Every follow-up probe of prompts/interview_probes.yaml (by dimension and kind)."""
+    table = load_data(PROBES_FILE, PROMPTS)
+    return {text for kinds in table.values() if isinstance(kinds, dict) for text in kinds.values()}
 
 
 @pytest.fixture(scope="module")
@@ -78,7 +83,7 @@ def test_feedback_has_strengths_outline_and_follow_up(
     assert "What was strong" in feedback.text
     assert feedback.outline[0].startswith(("Situation", "Context"))
     assert feedback.outline[-1].startswith("Result")
-    assert feedback.follow_up in {f.text for f in question.follow_ups}
+    assert feedback.follow_up in {f.text for f in question.follow_ups} | probe_texts()
     assert f"Follow-up: {feedback.follow_up}" in feedback.text
 
 
@@ -126,3 +131,58 @@ def test_phraser_output_that_breaks_citations_is_ignored(
     feedback = compose_feedback(question, score, guides, PROMPTS, phraser)
     assert feedback.text == average.text
     assert feedback.follow_up == average.follow_up
+
+
+# Issue 9, item 8: a strong readmissions QI answer that describes its initiative in other words.
+READMISSIONS = next(a for q, a, labels in labelled_pairs() if q == "quality-1" and "council" in a)
+
+
+@pytest.fixture(scope="module")
+def readmissions(bank: Bank, guides: Guides, embeddings: MiniLMEmbeddings) -> Feedback:
+    question = bank.question("quality-1")
+    score = score_answer(question, READMISSIONS, embeddings, reference=make_reference(bank, guides))
+    assert score.overall >= 4.0
+    return compose_feedback(question, score, guides, PROMPTS, answer=READMISSIONS)
+
+
+def test_a_point_covered_in_other_words_is_not_reported_missing(readmissions: Feedback) -> None:
+    assert "Implement a quality improvement initiative" not in {
+        p["text"] for p in readmissions.missing
+    }
+    assert not any("quality improvement initiative" in line for line in readmissions.outline)
+
+
+def test_follow_up_asks_about_something_the_answer_did_not_say(
+    readmissions: Feedback, bank: Bank
+) -> None:
+    baseline = bank.question("quality-1").follow_ups[0].text
+    assert "baseline" in baseline  # the answer gave its baseline (23%)
+    assert readmissions.follow_up != baseline
+    assert readmissions.follow_up in probe_texts() | {
+        f.text for f in bank.question("quality-1").follow_ups
+    }
+
+
+def test_feedback_text_has_no_score_line(readmissions: Feedback, average: Feedback) -> None:
+    for feedback in (readmissions, average):
+        assert not re.search(r"^Score:", feedback.text, re.M)
+        assert "/5" not in feedback.text
+
+
+def test_follow_up_skips_bank_follow_ups_the_answer_already_answered(bank: Bank) -> None:
+    question = bank.question("quality-1")
+    said = "Our baseline rate was 23%, collected from a chart review of 60 cases."
+    assert choose_follow_up(question, [], said) == question.follow_ups[1].text  # keeping gains
+
+
+def test_story_about_another_topic_is_told_so(
+    bank: Bank, guides: Guides, embeddings: MiniLMEmbeddings
+) -> None:
+    story = calibration("quality-2", "other_topic")
+    question = bank.question("quality-2")
+    score = score_answer(question, story, embeddings, reference=make_reference(bank, guides))
+    feedback = compose_feedback(question, score, guides, PROMPTS, answer=story)
+    assert score.overall <= 2.5 and "other_question" in score.caps
+    assert feedback.text.startswith("This is a specific story, but it answers a different question")
+    assert "heart failure readmission" in feedback.text
+    assert not feedback.strengths

@@ -12,7 +12,7 @@ from bot.config import Settings
 from bot.errors import BotError
 from bot.ingest.embeddings import MiniLMEmbeddings
 from bot.interview import COMPETENCY_IDS, DIMENSIONS, InterviewService
-from bot.sessions import SessionStore
+from bot.sessions import SqliteSessionStore
 from tests.helpers import calibration
 
 SHORT = "I would meet the CFO and the chiefs, review the data and set a target for 2025."
@@ -32,7 +32,7 @@ def settings(db: Path) -> Settings:
 def service(
     settings: Settings, embeddings: MiniLMEmbeddings, db: Path
 ) -> Iterator[InterviewService]:
-    store = SessionStore(db)
+    store = SqliteSessionStore(db)
     yield InterviewService(settings, embeddings, store)
     store.close()
 
@@ -76,7 +76,7 @@ def test_state_survives_a_new_service_instance(
     service: InterviewService, settings: Settings, embeddings: MiniLMEmbeddings, db: Path
 ) -> None:
     started = service.start(questions=2, seed=9)
-    store = SessionStore(db)
+    store = SqliteSessionStore(db)
     try:
         restarted = InterviewService(settings, embeddings, store)
         result = restarted.answer(started["interview_id"], SHORT)

@@ -12,7 +12,7 @@ from bot.config import Settings
 from bot.ingest.embeddings import make_embeddings
 from bot.interview import DIMENSIONS, InterviewService
 from bot.interview.terminal import run_terminal
-from bot.sessions import SessionStore
+from bot.sessions import SqliteSessionStore
 
 ANSWERS = [
     "In 2022 I led a working group with the CNO and the CFO; I decided to pilot a dashboard "
@@ -25,7 +25,7 @@ ANSWERS = [
 @pytest.fixture(scope="module")
 def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[InterviewService]:
     settings = Settings()
-    store = SessionStore(tmp_path_factory.mktemp("terminal") / "sessions.sqlite3")
+    store = SqliteSessionStore(tmp_path_factory.mktemp("terminal") / "sessions.sqlite3")
     yield InterviewService(settings, make_embeddings(settings), store)
     store.close()
 
@@ -57,8 +57,22 @@ def test_scripted_run_with_fewer_answers_stops_early_as_text(
     assert run_terminal(service, answers, as_json=False, questions=2) == 0
     out = capsys.readouterr().out
     assert "Question 1 of 2" in out
-    assert "Scores: relevance" in out
+    assert "Overall " in out and " · Relevance " in out
+    assert out.count(" · Relevance ") == 1  # the score line once per answer
+    assert "Insights: " in out and "spoken" in out
     assert "Questions answered:** 1 of 2" in out
+
+
+def test_scripted_run_of_one_pasted_question(
+    service: InterviewService, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    answers = tmp_path / "answers.txt"
+    answers.write_text(ANSWERS[0] + "\n", encoding="utf-8")
+    pasted = "How would you reduce unnecessary imaging orders across our clinics?"
+    assert run_terminal(service, answers, as_json=True, question_text=pasted) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["transcript"][0]["question"]["text"] == pasted
+    assert out["scorecard"]["total"] == 1
 
 
 def test_interactive_run_ends_on_quit(

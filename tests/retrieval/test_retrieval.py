@@ -1,3 +1,5 @@
+import pytest
+
 from bot.coach import Coach
 
 
@@ -24,6 +26,7 @@ def test_relevance_floor_returns_nothing_for_unrelated_text(coach: Coach) -> Non
     assert coach.retrieve("How much does a medical director earn in Texas?", 5) == []
 
 
+@pytest.mark.slow  # the eval's retrieval comparison
 def test_hybrid_beats_naive_baseline_at_600_chars(coach: Coach) -> None:
     from bot.evaluate import load_questions, retrieval_report
 

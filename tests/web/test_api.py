@@ -5,6 +5,8 @@ import pytest
 
 from tests.helpers import LiveServer
 
+pytestmark = pytest.mark.slow  # a real server end to end; `make test-fast` skips it
+
 
 def _post(server: LiveServer, path: str, body: object, **kw: object) -> httpx.Response:
     return httpx.post(server.url + path, json=body, timeout=60, **kw)  # type: ignore[arg-type]

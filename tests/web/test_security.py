@@ -127,13 +127,28 @@ def test_chunked_body_over_limit_is_413(tiny: LiveServer) -> None:
     assert big.status_code == 413
 
 
-def test_rate_limit_answers_429_with_retry_after(tiny: LiveServer) -> None:
-    codes = [httpx.post(tiny.url + "/api/chat").status_code for _ in range(3)]
-    assert codes == [200, 200, 429]
-    refused = httpx.post(tiny.url + "/api/chat")
-    assert refused.json()["error"]["code"] == "rate_limited"
-    assert 1 <= int(refused.headers["retry-after"]) <= 60
-    assert httpx.post(tiny.url + "/api/echo", content=b"{}").status_code == 200  # not limited
+def test_rate_limit_answers_429_with_retry_after() -> None:
+    app = FastAPI()
+
+    @app.post("/api/chat")
+    @app.post("/api/echo")
+    def chat() -> dict[str, str]:
+        return {"answer": "hi"}
+
+    @app.get("/api/session/x")
+    def cheap() -> dict[str, str]:
+        return {"status": "ok"}
+
+    app.add_middleware(RateLimit, limiter=RateLimiter("2/minute"))
+    with serve_app(app) as server:
+        assert all(httpx.get(server.url + "/api/session/x").is_success for _ in range(5))
+        codes = [httpx.post(server.url + path).status_code for path in ("/api/chat", "/api/echo")]
+        assert codes == [200, 200]  # cheap GETs were not counted; every POST is
+        refused = httpx.post(server.url + "/api/chat")
+        assert refused.status_code == 429
+        assert refused.json()["error"]["code"] == "rate_limited"
+        assert 1 <= int(refused.headers["retry-after"]) <= 60
+        assert httpx.post(server.url + "/api/echo").status_code == 429
 
 
 def test_origin_guard_on_tiny_app(tiny: LiveServer) -> None:

@@ -78,7 +78,7 @@ def test_feedback_is_stored(coach: Any) -> None:
     before = coach.sessions.feedback_count()
     assert h.feedback(coach, final.state, 1, True) == "Thanks for the feedback."
     assert h.feedback(coach, final.state, [1], "Dislike") == "Thanks for the feedback."
-    assert coach.sessions.feedback_count() == before + 2
+    assert coach.sessions.feedback_count() == before + 1  # one vote per answer: the last counts
     assert "could not" in h.feedback(coach, final.state, 9, True)
     assert "could not" in h.feedback(coach, h.new_chat_state(), 0, True)
 
@@ -89,7 +89,7 @@ def test_clear_forgets_the_conversation(coach: Any) -> None:
     cleared = h.clear(coach, final.state)
     assert cleared.messages == [] and cleared.state == h.new_chat_state()
     assert cleared.sources == h.SOURCES_EMPTY
-    assert coach.sessions.turns(sid) == []
+    assert coach.sessions.turns(sid) == [] and not coach.sessions.has_session(sid)
 
 
 def test_sources_html_escapes_server_text() -> None:
@@ -111,16 +111,22 @@ def test_interview_to_scorecard(coach: Any) -> None:
     view = h.answer_interview(service, ANSWER, view.state)
     assert view.textbox == ""
     assert view.messages[-3]["role"] == "user"
-    assert "Score" in view.messages[-2]["content"] and "/5" in view.messages[-2]["content"]
+    feedback = view.messages[-2]["content"]
+    assert feedback.startswith("**Overall ") and feedback.count("/5 · Relevance") == 1
+    assert "Insights:" in feedback and "spoken" in feedback
     assert "Question 2 of 2" in view.messages[-1]["content"]
     assert "[1]" in view.sources
     assert view.scorecard is None
     view = h.answer_interview(service, ANSWER, view.state)
-    assert view.state["done"] is True
-    assert view.scorecard and view.scorecard.startswith("#")
+    assert view.state["done"] is True and view.finished
+    assert "Interview complete" in view.messages[-1]["content"]
+    assert view.scorecard and 'class="dc-sc"' in view.scorecard and "<html" not in view.scorecard
+    assert 'class="reflow"' in view.scorecard  # the per-answer table reflows on a phone
     assert view.download and 'download="director-coach-scorecard.md"' in view.download
     encoded = view.download.split("base64,", 1)[1].split('"', 1)[0]
-    assert base64.b64decode(encoded).decode() == view.scorecard
+    markdown = base64.b64decode(encoded).decode()
+    assert markdown == service.scorecard(view.state["interview_id"])["markdown"]
+    assert "/scorecard.html" in view.download
     again = h.answer_interview(service, ANSWER, view.state)
     assert again.notes and "finished" in again.notes[0]
 
@@ -156,3 +162,46 @@ def test_unexpected_errors_become_an_apology() -> None:
     assert final.messages[-1]["content"] == h.SORRY
     view = h.start_interview(_Broken(), 3, None, None)  # type: ignore[arg-type]
     assert view.notes == [h.SORRY]
+
+
+def test_interview_next_steps_retry_follow_up_restart_and_drill(coach: Any) -> None:
+    service = coach.interview
+    view = h.start_interview(service, 1, ["finance"], None)
+    practice_id = view.practice_id
+    assert practice_id
+    done = h.answer_interview(service, ANSWER, view.state, practice_id=practice_id)
+    assert done.finished and done.progress is not None
+    chart, summary = done.progress
+    assert len(chart) >= 2 and set(chart["series"]) >= {"Overall", "Financial acumen"}
+    assert "Weakest area: **Financial acumen**" in summary
+    retried = h.retry_interview(service, done.state)
+    assert "try again" in retried.messages[-1]["content"] and not retried.state["done"]
+    after = h.answer_interview(service, ANSWER + " In 2023 I led it.", retried.state)
+    table = after.messages[-2]["content"]
+    assert "| | Before | After | Change |" in table and "**Overall**" in table
+    follow = h.follow_up_interview(service, after.state, practice_id=practice_id)
+    assert not [n for n in follow.notes if "first" in n.lower()]
+    assert "A follow-up to:" in follow.messages[-1]["content"]
+    assert follow.previous and "Previous interview scorecard" in follow.previous  # kept
+    same = h.restart_interview(service, after.state, practice_id=practice_id)
+    assert "Question 1 of 1" in same.messages[-1]["content"]
+    drill = h.drill_weakest(service, same.state, practice_id=practice_id)
+    assert drill.notes[0] == "Drilling your weakest area: Financial acumen."
+    assert drill.state["options"]["focus"] == ["finance"]
+
+
+def test_paste_prepare_and_practise_a_question(coach: Any) -> None:
+    service = coach.interview
+    text = "How would you reduce unnecessary imaging orders across our clinics?"
+    prepared = h.prepare_question(service, text, h.new_interview_state())
+    assert "Pitfalls:" in prepared.messages[-1]["content"] and "[1]" in prepared.sources
+    started = h.practise_question(service, text, prepared.state)
+    assert text in started.messages[-1]["content"] and started.practice_id
+    bad = h.prepare_question(service, "What is your favourite pizza?", started.state)
+    assert bad.notes and "interview question" in bad.notes[0]
+    assert h.drill_weakest(service, None, practice_id=None).notes
+
+
+def test_progress_view_without_interviews(coach: Any) -> None:
+    chart, summary = h.progress_view(coach.interview, None)
+    assert chart is None and "after your first interview" in summary

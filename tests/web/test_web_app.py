@@ -11,6 +11,8 @@ import pytest
 
 from tests.helpers import LiveServer, web_server
 
+pytestmark = pytest.mark.slow  # a real server end to end; `make test-fast` skips it
+
 ALLOWED = "https://network.example"
 SECRET = "sk-test-do-not-leak-0123456789"
 QUESTION = {"message": "What does a medical director do?"}

@@ -1,0 +1,428 @@
+"""Sentence ranking: which sentence of the retrieved passages answers the question (learned).
+
+Every usable sentence of the passages the composer may draw on is described by a few features:
+
+- `cosine`, `cosine_gap`: MiniLM cosine with the question, and its distance below the best one;
+- `lexical`, `lexical_gap`: share of the question's topic terms (plus what its type implies,
+  "how long" -> years) in the sentence, and its distance below the best one;
+- `heading`, `heading_lexical`: cosine of the question with the sentence's section heading, and
+  the share of its topic terms in the heading ("Job Search Strategies", "Measuring Success");
+- `passage`, `rank`: the passage's retrieval similarity and rank;
+- `filler`: how much closer the sentence is to a generic career question ("How do I become a
+  medical director?") than to this one;
+- `holds`: the sentence holds the answer type asked for (a duration, a body, a figure);
+- `first`: the sentence opens its passage; `framing`: its section only frames a guide;
+- `length`: its length (log characters).
+
+plus `before` and `after` (the cosine of the question with the sentence read together with its
+neighbour), `specific` (the cosine once the direction every career question shares is taken
+out) and `central` (how typical the sentence is of its passage). A conditional logit (a softmax
+over each question's candidate sentences, the gold sentence as the choice) turns them into a
+utility. It is fitted on the labelled development questions and the tuning set (each answerable
+question names its gold sentence) by `python -m bot.answer.ranking`, which reports question-
+grouped cross-validated figures: how often the best sentence is gold, and how often the
+sentences the composer picks (`select`) hold it. Weights and figures live in
+`prompts/sentence_ranker.yaml`.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from bot.ingest.embeddings import MiniLMEmbeddings
+from bot.prompts import load_data
+from bot.schemas import Passage
+from bot.text import expansions, is_framing, sentences, stem, topic_terms
+
+RANKER_FILE = "sentence_ranker.yaml"
+FEATURES = (
+    "cosine",
+    "cosine_gap",
+    "before",
+    "after",
+    "specific",
+    "central",
+    "lexical",
+    "lexical_gap",
+    "heading",
+    "heading_lexical",
+    "passage",
+    "rank",
+    "filler",
+    "holds",
+    "first",
+    "framing",
+    "length",
+)
+_META = re.compile(r"\b(this|the) guide\b|\bhere are the steps\b", re.I)
+
+
+@dataclass
+class Scored:
+    """A candidate sentence with where it came from and how well it answers."""
+
+    text: str
+    passage: int
+    order: int
+    score: float  # the ranker's utility: higher answers better (see SentenceRanker.score)
+    cosine: float = 0.0
+    lexical: float = 0.0
+
+
+def usable(sentence: str) -> bool:
+    """Return whether a sentence can stand in an answer (no heading, question or meta text)."""
+    return len(sentence) >= 30 and not sentence.endswith(("?", ":")) and not _META.search(sentence)
+
+
+L2 = 10.0  # penalty of the conditional logit, chosen by cross-validation (1, 3, 10: alike)
+MAX_SENTENCES = 4  # the lead and at most three supporting sentences
+SUPPORT_RATIO = 0.2  # a supporting sentence is at least this likely, relative to the lead
+NEIGHBOUR_RATIO = 0.05  # ... a sentence beside the lead in its passage needs less
+ROOT = 5  # words sharing their first letters share a root ("measured", "measuring")
+
+
+def roots(text: str) -> set[str]:
+    """Return the roots of a text's topic terms: light stems cut to ROOT letters."""
+    return {stem(t)[:ROOT] for t in topic_terms(text)}
+
+
+def _share(terms: set[str], text: str) -> float:
+    if not terms:
+        return 0.0
+    return len(terms & roots(text)) / len(terms)
+
+
+def _centrality(vectors: np.ndarray, keys: list[tuple[int, int]]) -> np.ndarray:
+    """Return each sentence's cosine with the mean of its passage's sentences."""
+    out = np.zeros(len(keys))
+    passages = sorted({i for i, _ in keys})
+    for i in passages:
+        rows = [k for k, key in enumerate(keys) if key[0] == i]
+        mean = vectors[rows].mean(axis=0)
+        out[rows] = vectors[rows] @ (mean / (float(np.linalg.norm(mean)) or 1.0))
+    return out
+
+
+def _window(
+    vectors: np.ndarray, qvec: np.ndarray, keys: list[tuple[int, int]], step: int
+) -> np.ndarray:
+    """Return the cosine of the question with each sentence read with its neighbour."""
+    index = {key: k for k, key in enumerate(keys)}
+    out = np.zeros(len(keys))
+    for k, (i, j) in enumerate(keys):
+        other = index.get((i, j + step))
+        mean = vectors[k] + (vectors[other] if other is not None else vectors[k])
+        out[k] = float(mean @ qvec) / (float(np.linalg.norm(mean)) or 1.0)
+    return out
+
+
+class SentenceRanker:
+    """Score the sentences of retrieved passages with the fitted model."""
+
+    def __init__(
+        self,
+        embeddings: MiniLMEmbeddings,
+        model: dict[str, Any],
+        generic_questions: list[str] | None = None,
+    ) -> None:
+        self.embeddings = embeddings
+        self._generic = list(generic_questions or [])
+        self.coef = np.asarray(model.get("coef", [0.0] * len(FEATURES)), np.float64)
+        self.mean = np.asarray(model.get("mean", [0.0] * len(FEATURES)), np.float64)
+        self.scale = np.asarray(model.get("scale", [1.0] * len(FEATURES)), np.float64)
+
+    def features(
+        self, question: str, passages: list[Passage], holds: re.Pattern[str] | None = None
+    ) -> tuple[list[Scored], np.ndarray]:
+        """Return the usable sentences (score unset) and their feature rows."""
+        every = [(i, j, s) for i, p in enumerate(passages) for j, s in enumerate(sentences(p.text))]
+        if not any(usable(s) for _, _, s in every):
+            return [], np.zeros((0, len(FEATURES)))
+        qvec = np.asarray(self.embeddings.embed_query(question), np.float32)
+        allvecs = self.embeddings.matrix([s for _, _, s in every])
+        keys = [(i, j) for i, j, _ in every]
+        before = _window(allvecs, qvec, keys, -1)
+        after = _window(allvecs, qvec, keys, 1)
+        keep = [k for k, (_, _, s) in enumerate(every) if usable(s)]
+        cands = [every[k] for k in keep]
+        svecs = allvecs[keep]
+        cos = svecs @ qvec
+        headings = self.embeddings.matrix([p.section or p.title for p in passages]) @ qvec
+        filler = self._filler(qvec, svecs)
+        specific = self._specific(qvec, svecs)
+        central = _centrality(allvecs, keys)[keep]
+        terms = roots(question) | {t[:ROOT] for t in expansions(question)}
+        lexical = np.asarray([_share(terms, s) for _, _, s in cands])
+        rows, found = [], []
+        for k, (i, j, s) in enumerate(cands):
+            p = passages[i]
+            rows.append(
+                [
+                    float(cos[k]),
+                    float(cos.max() - cos[k]),
+                    float(before[keep[k]]),
+                    float(after[keep[k]]),
+                    float(specific[k]),
+                    float(central[k]),
+                    float(lexical[k]),
+                    float(lexical.max() - lexical[k]),
+                    float(headings[i]),
+                    _share(terms, p.section),
+                    p.score,
+                    float(i),
+                    float(filler[k]),
+                    1.0 if holds is not None and holds.search(s) else 0.0,
+                    1.0 if j == 0 else 0.0,
+                    1.0 if is_framing(p.section, p.title) else 0.0,
+                    math.log(len(s)),
+                ]
+            )
+            found.append(Scored(s, i, j, 0.0, float(cos[k]), float(lexical[k])))
+        return found, np.asarray(rows, np.float64)
+
+    def score(
+        self, question: str, passages: list[Passage], holds: re.Pattern[str] | None = None
+    ) -> list[Scored]:
+        """Return the usable sentences of the passages with their utility (higher: answers).
+
+        exp(a - b) is how many times likelier sentence a answers than sentence b.
+        """
+        found, rows = self.features(question, passages, holds)
+        if not found:
+            return []
+        for s, u in zip(found, self.utilities(rows), strict=True):
+            s.score = float(u)
+        return found
+
+    def utilities(self, rows: np.ndarray) -> np.ndarray:
+        """Return the fitted utility of feature rows."""
+        return np.asarray(((rows - self.mean) / self.scale) @ self.coef)
+
+    def _specific(self, qvec: np.ndarray, svecs: np.ndarray) -> np.ndarray:
+        """Return cosines with what the generic career questions share taken out of each vector.
+
+        Most questions and sentences mention "medical director"; the part of their vectors
+        along the generic questions' direction says little about what this question asks.
+        """
+        if not self._generic:
+            return svecs @ qvec
+        g = self.embeddings.matrix(self._generic).mean(axis=0)
+        g = g / (float(np.linalg.norm(g)) or 1.0)
+        q = qvec - float(qvec @ g) * g
+        s = svecs - np.outer(svecs @ g, g)
+        norms = np.linalg.norm(s, axis=1) * (float(np.linalg.norm(q)) or 1.0)
+        return np.asarray((s @ q) / np.where(norms > 0, norms, 1.0))
+
+    def _filler(self, qvec: np.ndarray, svecs: np.ndarray) -> np.ndarray:
+        """Return how much closer each sentence is to a generic career question than to this one."""
+        if not self._generic:
+            return np.zeros(len(svecs))
+        probes = self.embeddings.matrix(self._generic)
+        generic = (svecs @ probes.T).max(axis=1)
+        own = float((probes @ qvec).max())
+        return np.asarray(np.clip(generic - np.maximum(svecs @ qvec, own), 0.0, None))
+
+
+def select(ranked: list[Scored], limit: int = MAX_SENTENCES) -> list[Scored]:
+    """Return the lead (the best sentence) and the sentences that come close to it, best first.
+
+    A sentence beside the lead in its passage joins on a lower bar: the answer is often the
+    lead's neighbour ("Some physicians pursue a fellowship. This additional training can make
+    you more competitive ...").
+    """
+    if not ranked:
+        return []
+    lead = ranked[0]
+
+    def ratio(s: Scored) -> float:
+        return math.exp(min(0.0, s.score - lead.score))
+
+    chosen = [lead]
+    beside = [s for s in ranked[1:] if s.passage == lead.passage and abs(s.order - lead.order) == 1]
+    if beside and ratio(beside[0]) >= NEIGHBOUR_RATIO:
+        chosen.append(beside[0])
+    for s in ranked[1:]:
+        if len(chosen) >= limit:
+            break
+        if s not in chosen and ratio(s) >= SUPPORT_RATIO:
+            chosen.append(s)
+    return chosen
+
+
+def make_ranker(
+    embeddings: MiniLMEmbeddings, generic_questions: list[str] | None = None, folder: Any = None
+) -> SentenceRanker:
+    """Build the ranker from `sentence_ranker.yaml`."""
+    data = load_data(RANKER_FILE, folder)
+    return SentenceRanker(embeddings, dict((data or {}).get("model") or {}), generic_questions)
+
+
+# --------------------------------------------------------------------------- fitting
+
+
+def gold_labels(found: list[Scored], gold: str) -> list[int]:
+    """Return 1 for each sentence holding one of the gold entry's " | " alternatives."""
+    alternatives = [_norm(a) for a in gold.split(" | ")]
+    return [1 if any(a in _norm(s.text) for a in alternatives) else 0 for s in found]
+
+
+def _norm(text: str) -> str:
+    return " ".join(text.replace("’", "'").split()).lower()
+
+
+def labelled_rows(coach: Any, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Return, per answerable question part, its candidate sentences, features and labels."""
+    engine = coach.engine
+    composer, main = engine.composer, engine.main_passages
+    groups = []
+    for item in items:
+        plan = coach._plan(item["q"], [])
+        gold = item.get("gold") or []
+        if not plan.decision.allowed or len(plan.parts) != len(gold):
+            continue
+        for part, entry in zip(plan.parts, gold, strict=True):
+            judgement = part.brief.judgement
+            holds = composer.holds(judgement.asked if judgement else "")
+            found, rows = composer.ranker.features(part.query, part.passages[:main], holds)
+            labels = gold_labels(found, entry)
+            if found and any(labels):
+                groups.append({"q": item["q"], "found": found, "x": rows, "y": labels})
+    return groups
+
+
+def fit_model(groups: list[dict[str, Any]], folds: int = 5, seed: int = 13) -> dict[str, Any]:
+    """Fit the ranker; report question-grouped cross-validated gold rates.
+
+    `top1_gold`: the best-ranked sentence is gold; `top3_gold`: one of the best three is;
+    `selected_gold`: the sentences the composer picks (`select`) hold gold, `sentences` how
+    many it picks on average.
+    """
+    order = np.random.default_rng(seed).permutation(len(groups))  # folds by question
+    fold_of = {int(g): k % folds for k, g in enumerate(order)}
+    scores: list[np.ndarray] = [np.zeros(0)] * len(groups)
+    for k in range(folds):
+        train = [g for n, g in enumerate(groups) if fold_of[n] != k]
+        model = fit_weights(train)
+        for n, g in enumerate(groups):
+            if fold_of[n] == k:
+                scores[n] = _utility(model, g["x"])
+    top1 = top3 = selected = picked = 0
+    for g, s in zip(groups, scores, strict=True):
+        labels = np.asarray(g["y"])
+        ranked = np.argsort(-s)
+        top1 += int(labels[ranked[0]])
+        top3 += int(labels[ranked[:3]].any())
+        found = [
+            Scored(c.text, c.passage, c.order, float(u)) for c, u in zip(g["found"], s, strict=True)
+        ]
+        chosen = select(sorted(found, key=lambda c: -c.score))
+        texts = {c.text for c in chosen}
+        hits = [y and c.text in texts for c, y in zip(g["found"], labels, strict=True)]
+        selected += int(any(hits))
+        picked += len(chosen)
+    n = len(groups)
+    return {
+        **fit_weights(groups),
+        "cv": {
+            "folds": folds,
+            "questions": n,
+            "sentences": int(sum(len(g["y"]) for g in groups)),
+            "top1_gold": round(top1 / n, 3),
+            "top3_gold": round(top3 / n, 3),
+            "selected_gold": round(selected / n, 3),
+            "selected_sentences": round(picked / n, 2),
+        },
+    }
+
+
+def fit_weights(groups: list[dict[str, Any]], l2: float = L2) -> dict[str, Any]:
+    """Fit a conditional logit: softmax over each question's sentences, gold as the choice.
+
+    Maximises the log-probability that the chosen sentence is gold (any gold sentence of the
+    question), with an L2 penalty, by L-BFGS (SciPy, which scikit-learn brings).
+    """
+    from scipy.optimize import minimize
+    from scipy.special import logsumexp
+
+    x = np.concatenate([g["x"] for g in groups])
+    mean, scale = x.mean(axis=0), x.std(axis=0)
+    scale = np.where(scale > 0, scale, 1.0)
+    data = [((g["x"] - mean) / scale, np.asarray(g["y"], bool)) for g in groups]
+
+    def loss(w: np.ndarray) -> tuple[float, np.ndarray]:
+        value, grad = 0.5 * l2 * float(w @ w), l2 * w
+        for rows, gold in data:
+            u = rows @ w
+            every, right = logsumexp(u), logsumexp(u[gold])
+            value -= right - every
+            grad = grad - rows.T @ (np.where(gold, np.exp(u - right), 0.0) - np.exp(u - every))
+        return value, grad
+
+    w = minimize(loss, np.zeros(x.shape[1]), jac=True, method="L-BFGS-B").x
+    return {
+        "features": list(FEATURES),
+        "coef": [round(float(c), 4) for c in w],
+        "mean": [round(float(m), 4) for m in mean],
+        "scale": [round(float(s), 4) or 1.0 for s in scale],
+    }
+
+
+def _utility(model: dict[str, Any], rows: np.ndarray) -> np.ndarray:
+    mean, scale = np.asarray(model["mean"]), np.asarray(model["scale"])
+    return np.asarray(((rows - mean) / scale) @ np.asarray(model["coef"]))
+
+
+def write_model(path: Any, model: dict[str, Any]) -> None:
+    """Replace the `model:` block of `sentence_ranker.yaml`, keeping the notes above it."""
+    import yaml
+
+    text = path.read_text(encoding="utf-8") if path.exists() else ""
+    head = text[: text.index("# Fitted by")] if "# Fitted by" in text else text
+    note = (
+        "# Fitted by `python -m bot.answer.ranking` (conditional logit over each question's\n"
+        "# sentences, features standardised, on the gold sentences of the labelled development\n"
+        "# questions and the tuning set). `cv` holds question-grouped cross-validated figures.\n"
+    )
+    path.write_text(
+        head + note + yaml.safe_dump({"model": model}, sort_keys=False, default_flow_style=None),
+        "utf-8",
+    )
+
+
+def training_items() -> list[dict[str, Any]]:
+    """Return the labelled questions the ranker learns from: dev split and tuning set."""
+    from bot.evaluate import DATA, load_items, load_questions
+
+    dev = [i for i in load_items(DATA / "eval_dev.yaml") if i["expect"] == "answered"]
+    tuning = [
+        {"q": q["q"], "gold": [q["answer"]]}
+        for q in load_questions()["questions"]
+        if q.get("answer")
+    ]
+    return dev + tuning
+
+
+def main() -> None:
+    """Refit the sentence ranker on the development questions and write it."""
+    import tempfile
+    from pathlib import Path
+
+    from bot.coach import Coach
+    from bot.config import Settings
+
+    with tempfile.TemporaryDirectory() as tmp:
+        settings = Settings().model_copy(update={"data_dir": Path(tmp)})
+        coach = Coach(settings)
+        groups = labelled_rows(coach, training_items())
+        model = fit_model(groups)
+        write_model(settings.prompts_dir / RANKER_FILE, model)
+        print(f"{len(groups)} questions; cross-validated: {model['cv']}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""The default guides, shipped as `bot.resources.corpus`; only the documents are ingested."""

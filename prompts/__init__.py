@@ -1,0 +1,1 @@
+"""Prompt templates and the interview question bank, shipped as `bot.resources.prompts`."""
