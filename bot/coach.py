@@ -26,12 +26,12 @@ from bot.ingest.embeddings import MiniLMEmbeddings, make_embeddings
 from bot.ingest.index import index_lock, is_index_failure, is_stale, open_store, quarantine
 from bot.ingest.sync import IngestReport, ingest
 from bot.markup import strip_links
-from bot.redact import redact
-from bot.retention import purge_expired
 from bot.retrieval.condense import points_back
 from bot.retrieval.hybrid import HybridRetriever, make_retriever
 from bot.schemas import Answer, Citation, Passage, Verdict
 from bot.sessions import make_session_store
+from bot.sessions.redact import redact
+from bot.sessions.retention import purge_expired
 from bot.understand import Context, Understander, Understanding, make_understander
 from bot.validate import check_k, check_session_id, clean_text
 

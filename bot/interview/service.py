@@ -25,8 +25,8 @@ from bot.interview.prepare import preparation
 from bot.interview.rubric import Score, make_reference, score_answer
 from bot.interview.scorecard import build_scorecard, render_html
 from bot.prompts import load_data
-from bot.redact import redact
 from bot.sessions import SessionStore, new_id
+from bot.sessions.redact import redact
 from bot.validate import check_interview_id, check_practice_id, check_session_id, clean_text
 
 STATE_VERSION = 1

@@ -18,7 +18,7 @@ from bot.logs import log_config, setup_logging
 def build_app(settings: Settings | None = None) -> FastAPI:
     """Create the Coach (building the index if missing), the web app and the retention purges."""
     from bot.coach import Coach
-    from bot.retention import PurgeSchedule
+    from bot.sessions.retention import PurgeSchedule
     from bot.web.app import create_web_app
 
     coach = Coach(settings or Settings())

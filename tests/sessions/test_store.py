@@ -11,8 +11,8 @@ import pytest
 
 from bot.config import Settings
 from bot.errors import BotError
-from bot.retention import purge_expired
 from bot.sessions import SessionStore, SqliteSessionStore, make_session_store
+from bot.sessions.retention import purge_expired
 from tests.services import redis_server
 
 

@@ -14,7 +14,7 @@ import pytest
 from bot.coach import Coach
 from bot.config import Settings
 from bot.ingest.embeddings import MiniLMEmbeddings
-from bot.retention import PurgeSchedule
+from bot.sessions.retention import PurgeSchedule
 from bot.web import ui_handlers as h
 from bot.web.security import RateLimiter
 from tests.helpers import CORPUS, LiveServer, web_server

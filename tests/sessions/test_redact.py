@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.redact import redact
+from bot.sessions.redact import redact
 
 CAUGHT = [
     ("My patient John Smith asked", "My patient [NAME] asked"),

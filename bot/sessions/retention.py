@@ -14,7 +14,7 @@ import time
 from bot.config import Settings
 from bot.sessions import Purged, SessionStore
 
-log = logging.getLogger("bot.retention")
+log = logging.getLogger("bot.sessions.retention")
 DAY = 86_400.0
 
 
