@@ -21,9 +21,10 @@ from bot.answer.ranking import Scored, make_ranker, select
 from bot.ingest.embeddings import MiniLMEmbeddings
 from bot.prompts import load_data
 from bot.schemas import Answer, Citation, Passage, Verdict
-from bot.text import MARKER, is_framing
+from bot.text import MARKER, content_terms, is_framing, stem
 
 if TYPE_CHECKING:
+    from bot.answer.answerability import Judgement
     from bot.answer.engine import Brief
     from bot.understand import Context
 
@@ -180,11 +181,27 @@ class GroundedComposer:
             first = texts["uncovered"]
         closest = (
             texts["closest"].format(section=passages[0].section)
-            if passages and not is_framing(passages[0].section, passages[0].title)
+            if passages and _is_related(passages[0], brief.asked if brief else "", judgement)
             else ""
         )
         body = " ".join(part for part in (first, closest) if part)
         return Answer(f"{body}\n\n{texts['pivot']}", verdict="no_answer", reason=NO_ANSWER_REASON)
+
+
+def _is_related(passage: Passage, asked: str, judgement: Judgement | None) -> bool:
+    """Return whether a passage's section is worth pointing to for a question it doesn't answer.
+
+    A framing section never is; when the question names something the guides never mention,
+    the section must share one of the question's other topic terms (a "CMIO" question is not
+    pointed to the CME section by the nearness of the letters alone).
+    """
+    if is_framing(passage.section, passage.title):
+        return False
+    if judgement is None or not judgement.unknown or not asked:
+        return True
+    unknown = {stem(n.lower()) for n in judgement.unknown}
+    terms = content_terms(asked) - unknown
+    return bool(terms & content_terms(f"{passage.section} {passage.text}"))
 
 
 def _as_typed(name: str, asked: str) -> str:

@@ -112,6 +112,16 @@ def test_unknown_name_is_named_in_the_reply(embeddings: MiniLMEmbeddings) -> Non
     answer = GroundedComposer(embeddings).compose("what is a CMIO", [P3], brief=brief)
     assert answer.verdict == "no_answer" and not answer.citations
     assert "don't mention CMIO" in answer.answer
+    assert "closest they come" not in answer.answer  # nothing but the unknown name to go on
+
+
+def test_unknown_name_points_to_a_section_sharing_another_term(
+    embeddings: MiniLMEmbeddings,
+) -> None:
+    judgement = Judgement(False, 0.01, unknown=("dyad",))
+    brief = Brief(judgement=judgement, asked="what is a dyad model of clinical practice")
+    answer = GroundedComposer(embeddings).compose("what is a dyad model", [P3], brief=brief)
+    assert answer.verdict == "no_answer" and "don't mention dyad" in answer.answer
     assert 'closest they come is the section "Step 2"' in answer.answer
 
 
