@@ -223,12 +223,27 @@ def insights(
 
 
 @app.command(name="eval")
-def evaluate(as_json: JsonFlag = False) -> None:
+def evaluate(
+    as_json: JsonFlag = False,
+    split: Annotated[
+        str, typer.Option("--split", help="all, or only the real-use dev or test split.")
+    ] = "all",
+    batch: Annotated[
+        list[int] | None, typer.Option("--batch", help="With --split dev: only this batch.")
+    ] = None,
+) -> None:
     """Measure retrieval, guard and answer quality on the project's question sets."""
-    from bot.evaluate import format_report, run_eval
+    from bot.evaluate import format_report, format_split, run_eval, run_split
 
-    report = run_eval(Settings())
-    typer.echo(json.dumps(report, indent=2) if as_json else format_report(report))
+    try:
+        if split == "all" and not batch:
+            report = run_eval(Settings())
+            typer.echo(json.dumps(report, indent=2) if as_json else format_report(report))
+            return
+        report = run_split(Settings(), "dev" if split == "all" else split, set(batch or []) or None)
+    except BotError as exc:
+        _fail(exc)
+    typer.echo(json.dumps(report, indent=2) if as_json else format_split(report))
 
 
 def main() -> None:

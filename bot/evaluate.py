@@ -270,6 +270,49 @@ def run_eval(settings: Settings) -> dict[str, Any]:
         return report
 
 
+SPLITS = {"test": "eval_test.yaml", "dev": "eval_dev.yaml"}
+
+
+def run_split(settings: Settings, split: str, batches: set[int] | None = None) -> dict[str, Any]:
+    """Run only the real-use evaluation on one split (optionally only some dev batches).
+
+    Tune on `dev`; run `test` only to report. Cheaper than `run_eval`: no retrieval baseline,
+    guard cross-validation or older sets.
+    """
+    import tempfile
+
+    from bot.coach import Coach
+
+    if split not in SPLITS:
+        raise BotError(
+            "eval_split_unknown", f"Unknown split {split!r}; use one of {sorted(SPLITS)}."
+        )
+    if not DATA.is_dir():
+        raise BotError("eval_data_missing", f"No evaluation sets at {DATA}; use a checkout.")
+    items = load_items(DATA / SPLITS[split], batches)
+    if not items:
+        raise BotError("eval_split_empty", f"No items in split {split!r} for batches {batches}.")
+    with tempfile.TemporaryDirectory() as tmp:
+        coach = Coach(settings.model_copy(update={"data_dir": Path(tmp)}))
+        report = register_report(coach, items)
+    return {"split": split, "batches": sorted(batches) if batches else None, **report}
+
+
+def format_split(report: dict[str, Any]) -> str:
+    """Render a one-split report as text."""
+    which = f" batches {report['batches']}" if report["batches"] else ""
+    lines = [
+        f"Real-use evaluation, {report['split']} split{which}: {report['questions']} questions"
+    ]
+    lines += [f"  {label:<46}{report[key]!s:>8}  {target}" for key, label, target in REAL_USE_ROWS]
+    lines += [f"    {reg:<44}{rate!s:>8}" for reg, rate in report["by_register"].items()]
+    lines += [
+        "  failures:",
+        *(f"    {f['expect']:>9} <- {f['got']:<9} {f['q']}" for f in report["failures"]),
+    ]
+    return "\n".join(lines)
+
+
 def figure_tables(report: dict[str, Any]) -> dict[str, Any]:
     """Return the README tables (scripts/figures.py renders `eval/NAME` blocks from them)."""
     test, dev = report["real_use"]["test"], report["real_use"]["dev"]

@@ -19,7 +19,8 @@ Features of a question and the passages retrieved for it:
 A logistic regression over these (standardised) gives P(answerable). It is fitted and
 cross-validated on the labelled development questions (`python -m bot.answer.answerability`),
 and the threshold is the point of the cross-validated ROC curve with the best Youden J
-(true-positive rate minus false-positive rate). Weights, threshold and the cross-validated
+(true-positive rate minus false-positive rate); the curve comes from repeated cross-validation
+that keeps paraphrases of one question in one fold. Weights, threshold and the cross-validated
 figures live in `prompts/answerability.yaml`; the asked-for types are data there too.
 """
 
@@ -55,6 +56,7 @@ TOP_PASSAGES = 4
 TARGET_WORDS = 4  # "what is a dyad leadership model": a term to define is a short noun phrase
 NEAR_BEST = 0.12  # a sentence within this cosine of the best one still speaks to the question
 MIN_NEAR = 0.3
+REPEATS = 10  # cross-validation repeats whose mean probabilities give the threshold curve
 
 
 class Corpus(Protocol):
@@ -252,13 +254,16 @@ def make_answerability(
 # --------------------------------------------------------------------------- fitting
 
 
-def labelled_rows(coach: Any, items: list[dict[str, Any]]) -> tuple[np.ndarray, np.ndarray]:
-    """Return features and labels (1 = answerable) of single questions the guard lets through.
+def labelled_rows(
+    coach: Any, items: list[dict[str, Any]]
+) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """Return features, labels (1 = answerable) and paraphrase groups of single questions.
 
-    Features come from the question as retrieval first reads it (not the fallback with the
-    preamble's words, which the Coach tries only when this model says no).
+    Only questions the guard lets through count. Features come from the question as retrieval
+    first reads it (not the fallback with the preamble's words, which the Coach tries only when
+    this model says no). A question's group is its paraphrase group, or the question itself.
     """
-    x, y = [], []
+    x, y, groups = [], [], []
     for item in items:
         if item.get("expect") not in ("answered", "no_answer"):
             continue
@@ -274,20 +279,47 @@ def labelled_rows(coach: Any, items: list[dict[str, Any]]) -> tuple[np.ndarray, 
         )
         x.append([values[f] for f in FEATURES])
         y.append(1 if item["expect"] == "answered" else 0)
-    return np.asarray(x, np.float64), np.asarray(y)
+        groups.append(str(item.get("group") or item["q"]))
+    return np.asarray(x, np.float64), np.asarray(y), groups
 
 
-def fit_model(x: np.ndarray, y: np.ndarray, folds: int = 5, seed: int = 13) -> dict[str, Any]:
-    """Fit the logistic regression; pick the threshold on the cross-validated ROC curve."""
+def fit_model(
+    x: np.ndarray,
+    y: np.ndarray,
+    folds: int = 5,
+    seed: int = 13,
+    groups: list[str] | None = None,
+    repeats: int = REPEATS,
+) -> dict[str, Any]:
+    """Fit the logistic regression; pick the threshold on the cross-validated ROC curve.
+
+    Cross-validation keeps each paraphrase group in one fold (a question is never judged by a
+    model that saw its paraphrase) and is repeated `repeats` times with different shuffles; each
+    question's cross-validated probability is the mean over the repeats, so the curve and the
+    threshold do not hang on one random split (one split alone put it anywhere from 0.27 to 0.71).
+    """
     from sklearn.linear_model import LogisticRegression
     from sklearn.metrics import roc_auc_score, roc_curve
-    from sklearn.model_selection import StratifiedKFold, cross_val_predict
+    from sklearn.model_selection import StratifiedGroupKFold, cross_val_predict
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
 
     pipe = make_pipeline(StandardScaler(), LogisticRegression(C=1.0, class_weight="balanced"))
-    splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
-    cv = cross_val_predict(pipe, x, y, cv=splitter, method="predict_proba")[:, 1]
+    keys = groups if groups is not None else [str(n) for n in range(len(y))]
+    cv = np.mean(
+        [
+            cross_val_predict(
+                pipe,
+                x,
+                y,
+                groups=keys,
+                cv=StratifiedGroupKFold(n_splits=folds, shuffle=True, random_state=seed + r),
+                method="predict_proba",
+            )[:, 1]
+            for r in range(repeats)
+        ],
+        axis=0,
+    )
     fpr, tpr, cuts = roc_curve(y, cv)
     best = int(np.argmax(tpr - fpr))
     threshold = float(min(max(cuts[best], 0.05), 0.95))
@@ -303,6 +335,8 @@ def fit_model(x: np.ndarray, y: np.ndarray, folds: int = 5, seed: int = 13) -> d
         "threshold": round(threshold, 4),
         "cv": {
             "folds": folds,
+            "repeats": repeats,
+            "groups": len(set(keys)),
             "rows": len(y),
             "answerable": int(y.sum()),
             "auc": round(float(roc_auc_score(y, cv)), 3),
@@ -322,7 +356,8 @@ def write_model(path: Any, model: dict[str, Any]) -> None:
     note = (
         "# Fitted by `python -m bot.answer.answerability` (logistic regression, features\n"
         "# standardised, on the labelled development questions; threshold = best Youden J on\n"
-        "# the cross-validated ROC curve). `cv` holds the cross-validated figures.\n"
+        "# the cross-validated ROC curve: paraphrase groups kept in one fold, probabilities\n"
+        "# averaged over repeated shuffles). `cv` holds the cross-validated figures.\n"
     )
     path.write_text(
         head + note + yaml.safe_dump({"model": model}, sort_keys=False, default_flow_style=None),
@@ -346,8 +381,8 @@ def main() -> None:
             {"q": q["q"], "expect": "answered" if q.get("answer") else q.get("expect")}
             for q in load_questions()["questions"]
         ]
-        x, y = labelled_rows(coach, load_items(DATA / "eval_dev.yaml") + tuning)
-        model = fit_model(x, y)
+        x, y, groups = labelled_rows(coach, load_items(DATA / "eval_dev.yaml") + tuning)
+        model = fit_model(x, y, groups=groups)
         write_model(settings.prompts_dir / "answerability.yaml", model)
         print(f"{len(y)} questions; cross-validated: {model['cv']}")
 

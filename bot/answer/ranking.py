@@ -291,7 +291,10 @@ def labelled_rows(coach: Any, items: list[dict[str, Any]]) -> list[dict[str, Any
             found, rows = composer.ranker.features(part.query, part.passages[:main], holds)
             labels = gold_labels(found, entry)
             if found and any(labels):
-                groups.append({"q": item["q"], "found": found, "x": rows, "y": labels})
+                key = str(item.get("group") or item["q"])
+                groups.append(
+                    {"q": item["q"], "group": key, "found": found, "x": rows, "y": labels}
+                )
     return groups
 
 
@@ -300,10 +303,13 @@ def fit_model(groups: list[dict[str, Any]], folds: int = 5, seed: int = 13) -> d
 
     `top1_gold`: the best-ranked sentence is gold; `top3_gold`: one of the best three is;
     `selected_gold`: the sentences the composer picks (`select`) hold gold, `sentences` how
-    many it picks on average.
+    many it picks on average. Folds keep each paraphrase group together (`group`; a question
+    without one is its own group), so no question is ranked by a model that saw its paraphrase.
     """
-    order = np.random.default_rng(seed).permutation(len(groups))  # folds by question
-    fold_of = {int(g): k % folds for k, g in enumerate(order)}
+    keys = sorted({str(g.get("group") or g["q"]) for g in groups})
+    order = np.random.default_rng(seed).permutation(len(keys))  # folds by paraphrase group
+    fold_of_key = {keys[int(i)]: k % folds for k, i in enumerate(order)}
+    fold_of = {n: fold_of_key[str(g.get("group") or g["q"])] for n, g in enumerate(groups)}
     scores: list[np.ndarray] = [np.zeros(0)] * len(groups)
     for k in range(folds):
         train = [g for n, g in enumerate(groups) if fold_of[n] != k]
@@ -331,6 +337,7 @@ def fit_model(groups: list[dict[str, Any]], folds: int = 5, seed: int = 13) -> d
         "cv": {
             "folds": folds,
             "questions": n,
+            "paraphrase_groups": len(keys),
             "sentences": int(sum(len(g["y"]) for g in groups)),
             "top1_gold": round(top1 / n, 3),
             "top3_gold": round(top3 / n, 3),
@@ -386,7 +393,8 @@ def write_model(path: Any, model: dict[str, Any]) -> None:
     note = (
         "# Fitted by `python -m bot.answer.ranking` (conditional logit over each question's\n"
         "# sentences, features standardised, on the gold sentences of the labelled development\n"
-        "# questions and the tuning set). `cv` holds question-grouped cross-validated figures.\n"
+        "# questions and the tuning set). `cv` holds cross-validated figures (folds keep each\n"
+        "# paraphrase group together).\n"
     )
     path.write_text(
         head + note + yaml.safe_dump({"model": model}, sort_keys=False, default_flow_style=None),

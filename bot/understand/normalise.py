@@ -3,6 +3,7 @@
 A word that is neither in the guides nor in the embedding model's vocabulary is replaced by
 the guides' word one edit away (two for long words), so "leadrship" reads "leadership" and
 "interveiw" reads "interview", while words the guides never use ("CMIO", "dyad") stay as typed.
+A word typed in capitals is an acronym, never a typo: "FACHE" stays, not "face".
 """
 
 from __future__ import annotations
@@ -62,8 +63,8 @@ class Normaliser:
     def spell(self, word: str) -> str:
         """Return the guides' word for a misspelt word, or the word unchanged."""
         low = word.lower().replace("’", "'")
-        if len(low) < 5 or low in self.known or not low.isalpha():
-            return word
+        if len(low) < 5 or low in self.known or not low.isalpha() or word.isupper():
+            return word  # a word typed in capitals is an acronym ("FACHE"), not a typo
         if low not in self._memo:
             if len(self._memo) > 10_000:
                 self._memo.clear()

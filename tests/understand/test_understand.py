@@ -38,6 +38,12 @@ def test_names_and_words_the_guides_never_use_are_kept(understander: Understande
     )
 
 
+def test_an_acronym_typed_in_capitals_is_not_a_typo(understander: Understander) -> None:
+    # "fache" is one edit from the guides' "face"; typed in capitals it is an acronym.
+    assert understander.normalise("What's the FACHE exam like?") == "what is the FACHE exam like?"
+    assert understander.normalise("leadrship") == "leadership"
+
+
 def test_edit_distance_counts_a_transposition_once() -> None:
     assert edit_distance("interveiw", "interview", 2) == 1
     assert edit_distance("sucess", "success", 1) == 1
