@@ -321,6 +321,37 @@ def test_widget_interview_mode(browser: Any, site: Site, coach_server: LiveServe
     page.context.close()
 
 
+def test_widget_interview_continues_after_a_reload_and_on_another_page(
+    browser: Any, site: Site, coach_server: LiveServer
+) -> None:
+    page = _page(browser, site, coach_server.url + "/widget.js", 'data-questions="3"')
+    page.get_by_role("button", name="Open chat").click()
+    page.get_by_role("button", name="Practice interview").click()
+    log = page.get_by_role("log", name="Interview")
+    log.get_by_text("Question 1 of 3").wait_for(timeout=30_000)
+    page.get_by_role("textbox", name="Your answer").fill(ANSWER)
+    page.get_by_role("button", name="Submit answer").click()
+    log.get_by_text("Question 2 of 3").wait_for(timeout=30_000)
+    question = log.locator(".m.b").last.inner_text()
+    saved = page.evaluate("JSON.stringify(sessionStorage)")
+    assert ANSWER[:40] not in saved  # the interview's id and question are kept, not answers
+    page.reload()  # the panel reopens in the interview, at the question it was on
+    log = page.get_by_role("log", name="Interview")
+    log.get_by_text("Your interview continues").wait_for(timeout=30_000)
+    assert log.locator(".m.b").last.inner_text() == question
+    page.get_by_role("button", name="Back to chat").click()
+    (site.folder / "other-page.html").write_text((site.folder / "index.html").read_text("utf-8"))
+    page.goto(site.url + "/other-page.html")  # another page of the host site, in chat mode
+    page.get_by_role("button", name="Practice interview").click()  # back to the same interview
+    log = page.get_by_role("log", name="Interview")
+    log.get_by_text("Question 2 of 3").wait_for(timeout=30_000)
+    page.get_by_role("textbox", name="Your answer").fill(ANSWER)
+    page.get_by_role("button", name="Submit answer").click()
+    log.get_by_text("Question 3 of 3").wait_for(timeout=30_000)
+    assert "Overall" in log.inner_text()
+    page.context.close()
+
+
 def test_widget_prepares_practises_and_retries_a_pasted_question(
     browser: Any, site: Site, coach_server: LiveServer
 ) -> None:

@@ -3,7 +3,8 @@
    data-suggestions ("question one|question two|..."), data-questions (interview length, 1-10).
    Vanilla JS, no build step. UI lives in an open shadow root; server text is set with
    textContent only. The session id is kept in sessionStorage (the conversation is restored
-   from the server on reload or on another page of the site); the practice id in localStorage. */
+   from the server on reload or on another page of the site), with an interview in progress
+   (its id and current question, never the answers); the practice id in localStorage. */
 (function () {
   "use strict";
   var me = document.currentScript || document.querySelector('script[src*="widget.js"]');
@@ -25,10 +26,10 @@
   ];
   var length = Math.min(10, Math.max(1, parseInt(opt.questions, 10) || 3));
   var KEY = "director-coach:session:" + api, OPEN = "director-coach:open:" + api;
-  var PRACTICE = "director-coach:practice:" + api;
+  var PRACTICE = "director-coach:practice:" + api, IV = "director-coach:interview:" + api;
   var touch = window.matchMedia && matchMedia("(pointer: coarse)").matches;
   var busy = false, restored = false, mode = "chat", names = null;
-  var iv = { id: null, total: 0, done: false };
+  var iv = { id: null, total: 0, done: false, q: null };
 
   function ink(hex) {
     var h = hex.length === 4 ? hex.replace(/\w/g, "$&$&") : hex;
@@ -281,13 +282,43 @@
         if (e && e.status === 404) sid(null);
       }
     }
-    if (!data || !data.turns || !data.turns.length) return greet();
-    hello();
-    data.turns.forEach(function (t) {
-      if (t.role === "user") say(chat, "u", t.text);
-      else answer(chat, say(chat, "b", ""), t.text, t.citations);
-    });
-    chat.scrollTop = chat.scrollHeight;
+    if (!data || !data.turns || !data.turns.length) greet();
+    else {
+      hello();
+      data.turns.forEach(function (t) {
+        if (t.role === "user") say(chat, "u", t.text);
+        else answer(chat, say(chat, "b", ""), t.text, t.citations);
+      });
+      chat.scrollTop = chat.scrollHeight;
+    }
+    await resume();
+  }
+
+  /* Keep an unfinished interview's id and current question for this tab (never the answers). */
+  function keep() {
+    var on = iv.id && !iv.done;
+    store("sessionStorage", IV, on ? JSON.stringify({ id: iv.id, total: iv.total, q: iv.q,
+      shown: mode === "iv" }) : null);
+  }
+
+  /* Continue an unfinished interview after a reload or on another page. */
+  async function resume() {
+    var saved = null;
+    try { saved = JSON.parse(store("sessionStorage", IV) || "null"); } catch (e) { /* bad */ }
+    if (!saved || !saved.id || !saved.q) return;
+    iv = { id: saved.id, total: saved.total || 1, done: false, q: saved.q };
+    await competencies().catch(function () { /* labels fall back to ids */ });
+    ivlog.textContent = "";
+    say(ivlog, "b", "Your interview continues where you left it.");
+    ask1(saved.q);
+    if (saved.shown) setMode("iv");
+  }
+
+  async function competencies() {
+    if (names) return;
+    var got = {};
+    (await call("GET", "api/interview/competencies")).forEach(function (c) { got[c.id] = c.name; });
+    names = got;
   }
 
   function full() { return matchMedia("(max-width:480px)").matches; }
@@ -414,6 +445,7 @@
     ivlog.hidden = ans.form.hidden = !inIv;
     toggle.textContent = inIv ? "Back to chat" : "Practice interview";
     fresh.textContent = inIv ? "New interview" : "New conversation";
+    keep();
   }
 
   function label(id) { return (names && names[id]) || id; }
@@ -428,21 +460,21 @@
   function interview(body) {
     setMode("iv");
     ivlog.textContent = "";
-    iv = { id: null, total: 0, done: false };
+    iv = { id: null, total: 0, done: false, q: null };
+    keep();
     say(ivlog, "b", "A mock medical-director interview: answer as you would in the room " +
       "(a situation, what you did, who you involved, the measured result). Each answer is " +
       "scored 1-5 with feedback from the guides.");
     return guarded(ivlog, async function () {
-      if (!names) {
-        names = {};
-        (await call("GET", "api/interview/competencies")).forEach(function (c) { names[c.id] = c.name; });
-      }
+      await competencies();
       var pid = store("localStorage", PRACTICE);
       var started = await call("POST", "api/interview/start", Object.assign({
         session_id: sid() || undefined, practice_id: pid || undefined,
       }, body.question_text ? { question_text: body.question_text } : { questions: length }));
       iv.id = started.interview_id;
       iv.total = started.total || 1;
+      iv.q = started.question;
+      keep();
       if (started.practice_id) store("localStorage", PRACTICE, started.practice_id);
       var q = ask1(started.question);
       (touch ? q : ans.box).focus();
@@ -476,13 +508,16 @@
     ans.box.value = "";
     say(ivlog, "u", text);
     guarded(ivlog, async function () {
-      var r = await call("POST", "api/interview/" + iv.id + "/answer", { answer: text });
+      var r = await call("POST", "api/interview/" + iv.id + "/answer", { answer: text })
+        .catch(function (e) {
+          if (e && e.status === 404) { iv.done = true; keep(); } // gone: the next answer starts anew
+          throw e;
+        });
       var m = answer(ivlog, say(ivlog, "b", ""), scores(r), r.citations, true);
-      if (r.next_question) ask1(r.next_question);
-      else if (r.done) {
-        iv.done = true;
-        await scorecard(m);
-      }
+      if (r.next_question) ask1(iv.q = r.next_question);
+      iv.done = !!r.done;
+      keep();
+      if (r.done) await scorecard(m);
       return true;
     });
   }
@@ -517,6 +552,8 @@
       var r = await call("POST", "api/interview/" + iv.id + "/retry");
       iv.done = false;
       iv.total = r.total || iv.total;
+      iv.q = r.question;
+      keep();
       ask1(r.question, true).focus();
       return true;
     });
