@@ -25,7 +25,7 @@ import pytest
 from bot.coach import Coach
 from bot.config import Settings
 from bot.ingest.embeddings import MiniLMEmbeddings
-from bot.ingest.index import close, index_problem, manifest_path
+from bot.ingest.index import close, hnsw_problem, index_problem, manifest_path
 from tests.helpers import CORPUS, ROOT, free_port
 
 pytestmark = pytest.mark.slow  # a real server end to end; `make test-fast` skips it
@@ -199,6 +199,16 @@ def test_each_damaged_hnsw_file_is_detected(
     assert segment is not None
     (segment / name).write_bytes(os.urandom(256))
     assert index_problem(settings, embeddings)
+
+
+def test_hnsw_files_shorter_than_their_header_says_are_damaged(data: Path) -> None:
+    index = Settings(data_dir=data, corpus_dir=CORPUS).index_dir
+    assert hnsw_problem(index) is None
+    segment = hnsw_segment(data)
+    assert segment is not None
+    length = segment / "length.bin"
+    length.write_bytes(length.read_bytes()[:-4])  # one element's entry lost
+    assert "length.bin" in (hnsw_problem(index) or "")
 
 
 @pytest.mark.parametrize(

@@ -13,6 +13,7 @@ import hashlib
 import json
 import logging
 import sqlite3
+import struct
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -44,6 +45,10 @@ SENTENCE_META = {
     "hnsw:construction_ef": 16,
 }
 PROBES = 3  # stored chunk vectors looked up at open; most must find themselves
+# hnswlib's persisted header (as Chroma writes it): format version, then offsetLevel0,
+# max_elements, cur_element_count and size_data_per_element (the fields checked here).
+HNSW_HEADER = struct.Struct("<i4Q")
+HNSW_VERSION = 1
 
 
 def spec(settings: Settings, embeddings: MiniLMEmbeddings) -> dict[str, Any]:
@@ -169,7 +174,11 @@ def index_problem(settings: Settings, embeddings: MiniLMEmbeddings) -> str | Non
     if not any(folder.iterdir()):
         return None
     try:
-        problem = mismatch(settings, embeddings) or sqlite_problem(folder / "chroma.sqlite3")
+        problem = (
+            mismatch(settings, embeddings)
+            or sqlite_problem(folder / "chroma.sqlite3")
+            or hnsw_problem(folder)
+        )
     except ValueError as exc:
         return str(exc)
     if problem:
@@ -188,6 +197,27 @@ def index_problem(settings: Settings, embeddings: MiniLMEmbeddings) -> str | Non
         return reason_of(exc)
     finally:
         client.close()
+
+
+def hnsw_problem(folder: Path) -> str | None:
+    """Return why a segment's HNSW files disagree with their header, or None when they agree.
+
+    The header says how many elements are stored and how many bytes each takes: the level-0
+    data and the per-element lengths must hold at least that much. A truncated or overwritten
+    file fails this whatever its bytes, where loading it may succeed by chance.
+    """
+    for header in sorted(folder.glob("*/header.bin")):
+        segment, raw = header.parent, header.read_bytes()
+        if len(raw) < HNSW_HEADER.size:
+            return f"the HNSW header of segment {segment.name} is truncated"
+        version, _, capacity, count, per_element = HNSW_HEADER.unpack_from(raw)
+        if version != HNSW_VERSION or count > capacity:
+            return f"the HNSW header of segment {segment.name} is not one this version writes"
+        for name, needed in (("data_level0.bin", count * per_element), ("length.bin", 4 * count)):
+            path = segment / name
+            if not path.is_file() or path.stat().st_size < needed:
+                return f"the HNSW file {name} of segment {segment.name} is shorter than it says"
+    return None
 
 
 def _probe(client: Any, settings: Settings, dimension: int) -> str | None:
