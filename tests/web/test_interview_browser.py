@@ -68,7 +68,7 @@ def _one_question_interview(page: Any, answer: str) -> None:
 def _chart_lines(page: Any) -> int:
     """Return how many line marks the progress chart draws (Vega's SVG)."""
     marks = page.locator(".dc-progress [aria-roledescription='line mark']")
-    marks.first.wait_for(timeout=30_000)
+    marks.first.wait_for(state="attached", timeout=30_000)  # a flat line has no height
     return int(marks.count())
 
 
