@@ -148,12 +148,15 @@ def in_process(runs: int, data_dir: Path) -> dict[str, Stat]:
 
 
 @contextmanager
-def server(data_dir: Path) -> Iterator[tuple[str, int]]:
-    """Run `python app.py` on a free port; yield its URL and process id."""
+def server(
+    data_dir: Path, extra_env: dict[str, str] | None = None, timeout: float = 300
+) -> Iterator[tuple[str, int]]:
+    """Run `python app.py` on a free port; yield its URL and process id once it is healthy."""
     from tests.helpers import free_port
 
     port = free_port()
     env = os.environ | {"BOT_DATA_DIR": str(data_dir), "BOT_RATE_LIMIT": "100000/minute"}
+    env |= extra_env or {}
     proc = subprocess.Popen(
         [sys.executable, "app.py", "--port", str(port)],
         cwd=ROOT,
@@ -163,11 +166,11 @@ def server(data_dir: Path) -> Iterator[tuple[str, int]]:
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        _wait(url, proc)
+        _wait(url, proc, timeout)
         yield url, proc.pid
     finally:
         proc.terminate()
-        proc.wait(timeout=30)
+        proc.wait(timeout=60)
 
 
 def _wait(url: str, proc: subprocess.Popen[bytes], timeout: float = 300) -> None:

@@ -22,7 +22,6 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
-import os
 import re
 import shutil
 import subprocess
@@ -41,6 +40,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 import httpx  # noqa: E402
 from run import Stat, environment, questions, rss_mib  # noqa: E402
+from run import server as run_server  # noqa: E402
 
 DOC_ROOTS = (Path("/usr/share/common-licenses"), Path("/usr/share/doc"))
 MIN_BYTES, MAX_BYTES = 1000, 22000
@@ -113,39 +113,10 @@ def timed_ingest(settings: Any) -> tuple[float, Any]:
 @contextmanager
 def server(settings: Any) -> Iterator[tuple[str, int, float]]:
     """Start `python app.py` on the settings' index; yield its URL, pid and start-up seconds."""
-    from tests.helpers import free_port
-
-    port = free_port()
-    env = os.environ | {
-        "BOT_DATA_DIR": str(settings.data_dir),
-        "BOT_CORPUS_DIR": str(settings.corpus_dir),
-        "BOT_RATE_LIMIT": "100000/minute",
-    }
     started = time.perf_counter()
-    proc = subprocess.Popen(
-        [sys.executable, "app.py", "--port", str(port)],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError("the server exited during start-up")
-            if time.perf_counter() - started > 900:
-                raise RuntimeError("the server did not start in 15 minutes")
-            try:
-                if httpx.get(url + "/healthz", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.2)
-        yield url, proc.pid, time.perf_counter() - started
-    finally:
-        proc.terminate()
-        proc.wait(timeout=60)
+    corpus = {"BOT_CORPUS_DIR": str(settings.corpus_dir)}
+    with run_server(settings.data_dir, corpus, timeout=900) as (url, pid):
+        yield url, pid, time.perf_counter() - started
 
 
 def http_load(url: str, count: int) -> int:

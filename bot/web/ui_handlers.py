@@ -10,7 +10,7 @@ import base64
 import contextlib
 import html
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -228,20 +228,20 @@ def start_interview(
     `previous`, and its scores stay in the progress chart.
     """
     state = dict(state or new_interview_state())
-    notice = _limited(limiter, client)
-    if notice is not None:
-        return InterviewView("", state.get("messages", []), state, notes=[notice])
     count, chosen, where = _as_int(questions), list(focus or []) or None, setting or None
     options = {"questions": count, "focus": chosen, "setting": where}
-    try:
-        if question_text is not None:
-            started = service.start(question_text=question_text, practice_id=practice_id or None)
-        else:
-            started = service.start(
-                questions=count, focus=chosen, setting=where, practice_id=practice_id or None
-            )
-    except Exception as exc:  # BotError says what to fix; others: an apology
-        return InterviewView("", state.get("messages", []), state, notes=[_problem(exc)])
+    pid = practice_id or None
+    started = _attempt(
+        limiter,
+        client,
+        lambda: (
+            service.start(question_text=question_text, practice_id=pid)
+            if question_text is not None
+            else service.start(questions=count, focus=chosen, setting=where, practice_id=pid)
+        ),
+    )
+    if isinstance(started, str):
+        return InterviewView("", state.get("messages", []), state, notes=[started])
     first = question_message(started["question"], started["total"], _names(service))
     fresh = {
         "interview_id": started["interview_id"],
@@ -295,19 +295,28 @@ def prepare_question(
     """Show cited preparation for a pasted question in the interview chat."""
     state = dict(state or new_interview_state())
     messages = list(state.get("messages", []))
-    notice = _limited(limiter, client)
-    if notice is not None:
-        return InterviewView("", messages, state, notes=[notice])
-    try:
-        prepared = service.prepare(text or "")
-    except Exception as exc:  # BotError says what to fix; others: an apology
-        return InterviewView("", messages, state, notes=[_problem(exc)])
+    prepared = _attempt(limiter, client, lambda: service.prepare(text or ""))
+    if isinstance(prepared, str):
+        return InterviewView("", messages, state, notes=[prepared])
     messages += [
         {"role": "user", "content": escape_markdown((text or "").strip())},
         {"role": "assistant", "content": prepared["text"]},
     ]
     state = state | {"messages": messages}
     return InterviewView("", messages, state, sources_html(prepared["citations"]))
+
+
+def _attempt(
+    limiter: RateLimiter | None, client: str, work: Callable[[], dict[str, Any]]
+) -> dict[str, Any] | str:
+    """Run an interview call under the rate limit; return its result, or the note to show."""
+    notice = _limited(limiter, client)
+    if notice is not None:
+        return notice
+    try:
+        return work()
+    except Exception as exc:  # BotError says what to fix; others: an apology
+        return _problem(exc)
 
 
 def _problem(exc: Exception) -> str:
@@ -344,13 +353,10 @@ def answer_interview(
     if not state.get("interview_id") or state.get("done"):
         note = "Start a new interview first." if not state.get("done") else _FINISHED
         return InterviewView(answer or "", messages, state, notes=[note])
-    notice = _limited(limiter, client)
-    if notice is not None:
-        return InterviewView(answer or "", messages, state, notes=[notice])
-    try:
-        result = service.answer(state["interview_id"], answer or "")
-    except Exception as exc:  # BotError says what to fix; others: an apology
-        return InterviewView(answer or "", messages, state, notes=[_problem(exc)])
+    interview_id, text = state["interview_id"], answer or ""
+    result = _attempt(limiter, client, lambda: service.answer(interview_id, text))
+    if isinstance(result, str):
+        return InterviewView(answer or "", messages, state, notes=[result])
     messages += [
         {"role": "user", "content": escape_markdown(answer.strip())},
         {"role": "assistant", "content": feedback_markdown(result)},
@@ -389,13 +395,10 @@ def retry_interview(
     messages = list(state.get("messages", []))
     if not state.get("interview_id"):
         return InterviewView("", messages, state, notes=["Start an interview first."])
-    notice = _limited(limiter, client)
-    if notice is not None:
-        return InterviewView("", messages, state, notes=[notice])
-    try:
-        again = service.retry(state["interview_id"])
-    except Exception as exc:  # BotError says what to fix; others: an apology
-        return InterviewView("", messages, state, notes=[_problem(exc)])
+    interview_id = state["interview_id"]
+    again = _attempt(limiter, client, lambda: service.retry(interview_id))
+    if isinstance(again, str):
+        return InterviewView("", messages, state, notes=[again])
     previous = again["previous"]["overall"]
     messages += [
         {"role": "assistant", "content": f"Try it again: your last answer scored {previous}/5."},
