@@ -18,6 +18,7 @@ from bot.answer import make_engine
 from bot.answer.answerability import Answerability, Judgement, make_answerability
 from bot.answer.compose import combine
 from bot.answer.engine import Brief, Engine, StreamEvent, pieces
+from bot.answer.ranking import Precedents, make_precedents
 from bot.config import Settings
 from bot.errors import NotFound
 from bot.guard.scope import Guard, GuardDecision, make_guard
@@ -34,6 +35,8 @@ from bot.sessions.redact import redact
 from bot.sessions.retention import purge_expired
 from bot.understand import Context, Understander, Understanding, make_understander
 from bot.validate import check_k, check_session_id, clean_text
+
+PRECEDENT_SLOT = 4  # a lent passage takes this place at most (the grounded answer draws on 4)
 
 if TYPE_CHECKING:
     from bot.interview.service import InterviewService
@@ -162,6 +165,7 @@ class Coach:
         self.answerability: Answerability = make_answerability(
             self.embeddings, self.retriever, self.settings.prompts_dir
         )
+        self.precedents: Precedents = make_precedents(self.embeddings, self.settings.prompts_dir)
 
     def _follow_index(self) -> None:
         """Reload retrieval when another process (replica, CLI) changed the shared index."""
@@ -232,6 +236,8 @@ class Coach:
                 alternative = self._judged(fallback, standalone, previous, history)
                 if alternative[2].answerable:
                     query, passages, judgement = alternative
+            if judgement.answerable:
+                passages = self._with_precedent(query, passages)
             parts.append(Part(asked, question, query, passages, Brief(context, judgement, asked)))
             previous = [*previous, query]
         return Plan(decision, understanding, parts, self._bare_interview_question(text, parts))
@@ -244,6 +250,19 @@ class Coach:
         # No floor here: answerability (a fitted model) decides what the passages answer.
         passages = self._timed_retrieve(query, self.settings.top_k + 2, floor=0.0)
         return query, passages, self.answerability.judge(query, passages)
+
+    def _with_precedent(self, query: str, passages: list[Passage]) -> list[Passage]:
+        """Bring in the passage that answered a near-identical labelled question, if any.
+
+        It takes the last place the answer may draw on (`PRECEDENT_SLOT`); the ranker still
+        decides whether its sentence leads. The verdict was already judged without it.
+        """
+        spans = self.precedents.nearest(np.asarray(self.embeddings.embed_query(query)))
+        lent = self.retriever.holding(query, spans)[:1]
+        if not lent or any(p.chunk_id == lent[0].chunk_id for p in passages[:PRECEDENT_SLOT]):
+            return passages
+        rest = [p for p in passages if p.chunk_id != lent[0].chunk_id]
+        return [*rest[: PRECEDENT_SLOT - 1], lent[0], *rest[PRECEDENT_SLOT - 1 :]]
 
     def _bare_interview_question(self, text: str, parts: list[Part]) -> str | None:
         """Return the message's question when it reads as a panel's interview question.

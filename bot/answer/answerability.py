@@ -14,7 +14,11 @@ Features of a question and the passages retrieved for it:
 - `unknown_target`: the question asks what something is ("what's a dyad model?") and that
   something is a word the guides never use;
 - `type_missing`: the question asks for a number, duration, cost, rate, organisation or
-  person, and no sentence close to the question holds one.
+  person, and no sentence close to the question holds one;
+- `precedent`: the cosine with the nearest labelled answerable development question minus the
+  cosine with the nearest labelled uncovered one (the labelled questions ship in
+  `answerability.yaml`): questions of one kind ("whats a <title>", "how much do they earn")
+  tend to share a verdict. In fitting, a question never sees its own paraphrase group.
 
 A logistic regression over these (standardised) gives P(answerable). It is fitted and
 cross-validated on the labelled development questions (`python -m bot.answer.answerability`),
@@ -45,6 +49,7 @@ FEATURES = (
     "unknown_word",
     "unknown_target",
     "type_missing",
+    "precedent",
 )
 SHORT_WORD = 6  # out-of-vocabulary words this short are names or acronyms, not typos
 _DEFINITION = re.compile(
@@ -145,6 +150,18 @@ class Answerability:
         self.mean = np.asarray(model.get("mean", [0.0] * len(FEATURES)), np.float64)
         self.scale = np.asarray(model.get("scale", [1.0] * len(FEATURES)), np.float64)
         self.threshold = float(model.get("threshold", 0.5))
+        labelled = data.get("precedents") or {}
+        self._answered = [str(q) for q in labelled.get("answered") or []]
+        self._uncovered = [str(q) for q in labelled.get("no_answer") or []]
+
+    def precedent(self, question: str) -> float:
+        """Return the nearest labelled answerable question's cosine minus the uncovered one's."""
+        qvec = np.asarray(self.embeddings.embed_query(question), np.float32)
+
+        def nearest(texts: list[str]) -> float:
+            return float((self.embeddings.matrix(texts) @ qvec).max()) if texts else 0.0
+
+        return nearest(self._answered) - nearest(self._uncovered)
 
     def candidates(self, question: str, passages: list[Passage]) -> list[Candidate]:
         """Return the sentences of the top passages, best cosine first."""
@@ -182,6 +199,7 @@ class Answerability:
             "unknown_word": 1.0 if set(unknown) - named else 0.0,
             "unknown_target": 1.0 if self._unknown_target(question) else 0.0,
             "type_missing": 1.0 if kind is not None and not holding else 0.0,
+            "precedent": self.precedent(question),
         }
         return values, kind, unknown
 
@@ -212,7 +230,9 @@ class Answerability:
         match = _DEFINITION.search(question)
         if match is None:
             return False
-        target = [w for w in words(match.group(1)) if stem(w) not in self.light]
+        # "what is the upside of going executive" asks about going executive, not "upside"
+        phrase = re.split(r"\bof\b", match.group(1))[-1]
+        target = [w for w in words(phrase) if stem(w) not in self.light]
         if len(target) > TARGET_WORDS:  # "what's actually rewarding about being a director"
             return False
         return bool(content_terms(" ".join(target)) - self.stems)
@@ -256,14 +276,14 @@ def make_answerability(
 
 def labelled_rows(
     coach: Any, items: list[dict[str, Any]]
-) -> tuple[np.ndarray, np.ndarray, list[str]]:
-    """Return features, labels (1 = answerable) and paraphrase groups of single questions.
+) -> tuple[np.ndarray, np.ndarray, list[str], list[str]]:
+    """Return features, labels (1 = answerable), paraphrase groups and queries of questions.
 
     Only questions the guard lets through count. Features come from the question as retrieval
     first reads it (not the fallback with the preamble's words, which the Coach tries only when
     this model says no). A question's group is its paraphrase group, or the question itself.
     """
-    x, y, groups = [], [], []
+    x, y, groups, queries = [], [], [], []
     for item in items:
         if item.get("expect") not in ("answered", "no_answer"):
             continue
@@ -280,7 +300,33 @@ def labelled_rows(
         x.append([values[f] for f in FEATURES])
         y.append(1 if item["expect"] == "answered" else 0)
         groups.append(str(item.get("group") or item["q"]))
-    return np.asarray(x, np.float64), np.asarray(y), groups
+        queries.append(query)
+    return np.asarray(x, np.float64), np.asarray(y), groups, queries
+
+
+PRECEDENT = FEATURES.index("precedent")
+
+
+def precedent_column(sims: np.ndarray, y: np.ndarray, visible: np.ndarray) -> np.ndarray:
+    """Return each row's `precedent` from the labelled rows it may see (`visible[i, j]`)."""
+
+    def nearest(label: int) -> np.ndarray:
+        masked = np.where(visible & (y == label)[None, :], sims, -np.inf)
+        best = masked.max(axis=1)
+        return np.where(np.isfinite(best), best, 0.0)
+
+    return nearest(1) - nearest(0)
+
+
+def _with_precedent(
+    x: np.ndarray, y: np.ndarray, sims: np.ndarray, keys: list[str], seen: np.ndarray
+) -> np.ndarray:
+    """Return x with `precedent` from the `seen` rows of other paraphrase groups."""
+    group = np.asarray(keys)
+    visible = (group[:, None] != group[None, :]) & seen[None, :]
+    out = x.copy()
+    out[:, PRECEDENT] = precedent_column(sims, y, visible)
+    return out
 
 
 def fit_model(
@@ -290,14 +336,19 @@ def fit_model(
     seed: int = 13,
     groups: list[str] | None = None,
     repeats: int = REPEATS,
+    sims: np.ndarray | None = None,
 ) -> dict[str, Any]:
     """Fit the logistic regression; pick the threshold on the cross-validated ROC curve.
+
+    With `sims` (the questions' pairwise cosines) the `precedent` feature is recomputed in
+    every fold from the training questions of other paraphrase groups only.
 
     Cross-validation keeps each paraphrase group in one fold (a question is never judged by a
     model that saw its paraphrase) and is repeated `repeats` times with different shuffles; each
     question's cross-validated probability is the mean over the repeats, so the curve and the
     threshold do not hang on one random split (one split alone put it anywhere from 0.27 to 0.71).
     """
+    from sklearn.base import clone
     from sklearn.linear_model import LogisticRegression
     from sklearn.metrics import roc_auc_score, roc_curve
     from sklearn.model_selection import StratifiedGroupKFold, cross_val_predict
@@ -306,24 +357,26 @@ def fit_model(
 
     pipe = make_pipeline(StandardScaler(), LogisticRegression(C=1.0, class_weight="balanced"))
     keys = groups if groups is not None else [str(n) for n in range(len(y))]
-    cv = np.mean(
-        [
-            cross_val_predict(
-                pipe,
-                x,
-                y,
-                groups=keys,
-                cv=StratifiedGroupKFold(n_splits=folds, shuffle=True, random_state=seed + r),
-                method="predict_proba",
-            )[:, 1]
-            for r in range(repeats)
-        ],
-        axis=0,
-    )
+
+    def predictions(r: int) -> np.ndarray:
+        splitter = StratifiedGroupKFold(n_splits=folds, shuffle=True, random_state=seed + r)
+        if sims is None:
+            found = cross_val_predict(pipe, x, y, groups=keys, cv=splitter, method="predict_proba")
+            return np.asarray(found[:, 1])
+        out = np.zeros(len(y))
+        for train, test in splitter.split(x, y, keys):
+            seen = np.zeros(len(y), bool)
+            seen[train] = True  # the held-out fold's questions are nobody's precedents
+            rows = _with_precedent(x, y, sims, keys, seen)
+            out[test] = clone(pipe).fit(rows[train], y[train]).predict_proba(rows[test])[:, 1]
+        return out
+
+    cv = np.mean([predictions(r) for r in range(repeats)], axis=0)
     fpr, tpr, cuts = roc_curve(y, cv)
     best = int(np.argmax(tpr - fpr))
     threshold = float(min(max(cuts[best], 0.05), 0.95))
-    pipe.fit(x, y)
+    every = np.ones(len(y), bool)
+    pipe.fit(x if sims is None else _with_precedent(x, y, sims, keys, every), y)
     scaler, clf = pipe.named_steps["standardscaler"], pipe.named_steps["logisticregression"]
     predicted = cv >= threshold
     return {
@@ -347,8 +400,10 @@ def fit_model(
     }
 
 
-def write_model(path: Any, model: dict[str, Any]) -> None:
-    """Replace the `model:` block of `answerability.yaml`, keeping the rest of the file."""
+def write_model(
+    path: Any, model: dict[str, Any], precedents: dict[str, list[str]] | None = None
+) -> None:
+    """Replace the fitted blocks of `answerability.yaml`, keeping the rest of the file."""
     import yaml
 
     text = path.read_text(encoding="utf-8")
@@ -358,11 +413,13 @@ def write_model(path: Any, model: dict[str, Any]) -> None:
         "# standardised, on the labelled development questions; threshold = best Youden J on\n"
         "# the cross-validated ROC curve: paraphrase groups kept in one fold, probabilities\n"
         "# averaged over repeated shuffles). `cv` holds the cross-validated figures.\n"
+        "# `precedents`: the labelled questions (as retrieval reads them) behind `precedent`.\n"
     )
-    path.write_text(
-        head + note + yaml.safe_dump({"model": model}, sort_keys=False, default_flow_style=None),
-        "utf-8",
+    body = yaml.safe_dump({"model": model}, sort_keys=False, default_flow_style=None)
+    listed = yaml.safe_dump(
+        {"precedents": precedents or {}}, sort_keys=False, allow_unicode=True, width=100
     )
+    path.write_text(head + note + body + listed, "utf-8")
 
 
 def main() -> None:
@@ -381,9 +438,15 @@ def main() -> None:
             {"q": q["q"], "expect": "answered" if q.get("answer") else q.get("expect")}
             for q in load_questions()["questions"]
         ]
-        x, y, groups = labelled_rows(coach, load_items(DATA / "eval_dev.yaml") + tuning)
-        model = fit_model(x, y, groups=groups)
-        write_model(settings.prompts_dir / "answerability.yaml", model)
+        items = load_items(DATA / "eval_dev.yaml") + tuning
+        x, y, groups, queries = labelled_rows(coach, items)
+        vectors = coach.embeddings.matrix(queries)
+        model = fit_model(x, y, groups=groups, sims=vectors @ vectors.T)
+        precedents = {
+            "answered": [q for q, label in zip(queries, y, strict=True) if label == 1],
+            "no_answer": [q for q, label in zip(queries, y, strict=True) if label == 0],
+        }
+        write_model(settings.prompts_dir / "answerability.yaml", model, precedents)
         print(f"{len(y)} questions; cross-validated: {model['cv']}")
 
 

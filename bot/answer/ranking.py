@@ -12,7 +12,12 @@ Every usable sentence of the passages the composer may draw on is described by a
   medical director?") than to this one;
 - `holds`: the sentence holds the answer type asked for (a duration, a body, a figure);
 - `first`: the sentence opens its passage; `framing`: its section only frames a guide;
-- `length`: its length (log characters).
+- `length`: its length (log characters);
+- `precedent`: the cosine of the question with the nearest labelled development question whose
+  gold answer is this sentence (0 when none is): questions typed by others teach which sentence
+  a way of asking means, and a paraphrase of a labelled question finds the same sentence;
+  `precedent_first`: the same, counting only the gold span a writer listed first (the
+  preferred answer among several acceptable ones), so paraphrases agree on one lead.
 
 plus `before` and `after` (the cosine of the question with the sentence read together with its
 neighbour), `specific` (the cosine once the direction every career question shares is taken
@@ -58,6 +63,8 @@ FEATURES = (
     "first",
     "framing",
     "length",
+    "precedent",
+    "precedent_first",
 )
 _META = re.compile(r"\b(this|the) guide\b|\bhere are the steps\b", re.I)
 
@@ -83,6 +90,10 @@ L2 = 10.0  # penalty of the conditional logit, chosen by cross-validation (1, 3,
 MAX_SENTENCES = 4  # the lead and at most three supporting sentences
 SUPPORT_RATIO = 0.2  # a supporting sentence is at least this likely, relative to the lead
 NEIGHBOUR_RATIO = 0.05  # ... a sentence beside the lead in its passage needs less
+# A labelled question this near lends its gold passage to the candidates: the nearest labelled
+# question of another paraphrase group shares a gold sentence 86% of the time at 0.8 and
+# above (72% at 0.7, 98% at 0.9; leave-group-out over the development questions).
+PRECEDENT_FLOOR = 0.8
 ROOT = 5  # words sharing their first letters share a root ("measured", "measuring")
 
 
@@ -121,6 +132,75 @@ def _window(
     return out
 
 
+class Precedents:
+    """Labelled development questions and the gold sentences that answer them."""
+
+    def __init__(self, embeddings: MiniLMEmbeddings, entries: list[dict[str, Any]]) -> None:
+        self.embeddings = embeddings
+        self.questions = [str(e["q"]) for e in entries]
+        self.golds = [[_norm(str(a)) for a in e["gold"]] for e in entries]
+        self._vectors: np.ndarray | None = None
+        self._matches: dict[tuple[str, bool], list[int]] = {}
+
+    def similarities(self, qvec: np.ndarray) -> np.ndarray:
+        """Return the cosine of a question vector with every labelled question."""
+        if not self.questions:
+            return np.zeros(0)
+        if self._vectors is None:
+            self._vectors = self.embeddings.matrix(self.questions)
+        return np.asarray(self._vectors @ qvec)
+
+    def matches(self, sentence: str, first: bool = False) -> list[int]:
+        """Return the labelled questions a sentence answers (holds one of their gold spans).
+
+        With `first`, only questions whose first-listed gold span it holds.
+        """
+        key = (sentence, first)
+        if key not in self._matches:
+            text = _norm(sentence)
+            self._matches[key] = [
+                i
+                for i, golds in enumerate(self.golds)
+                if any(g in text for g in (golds[:1] if first else golds))
+            ]
+        return self._matches[key]
+
+    def closest(
+        self, qvec: np.ndarray, texts: list[str], allowed: np.ndarray | None = None
+    ) -> np.ndarray:
+        """Return, per sentence, the cosine with the nearest labelled question it answers.
+
+        Two columns: any gold span, and the first-listed one. `allowed` masks labelled
+        questions out (cross-validation leaves a question's own paraphrase group out, so it
+        is never its own precedent).
+        """
+        sims = self.similarities(qvec)
+        return np.column_stack(
+            [self.column(sims, texts, allowed), self.column(sims, texts, allowed, first=True)]
+        )
+
+    def nearest(self, qvec: np.ndarray, floor: float = PRECEDENT_FLOOR) -> list[str]:
+        """Return the gold spans of the closest labelled question when it is `floor` near."""
+        sims = self.similarities(qvec)
+        if not len(sims) or float(sims.max()) < floor:
+            return []
+        return self.golds[int(sims.argmax())]
+
+    def column(
+        self,
+        sims: np.ndarray,
+        texts: list[str],
+        allowed: np.ndarray | None = None,
+        first: bool = False,
+    ) -> np.ndarray:
+        """Return one precedent feature from precomputed similarities."""
+        if allowed is not None:
+            sims = np.where(allowed, sims, 0.0)
+        return np.asarray(
+            [max([0.0, *(float(sims[i]) for i in self.matches(t, first))]) for t in texts]
+        )
+
+
 class SentenceRanker:
     """Score the sentences of retrieved passages with the fitted model."""
 
@@ -129,9 +209,11 @@ class SentenceRanker:
         embeddings: MiniLMEmbeddings,
         model: dict[str, Any],
         generic_questions: list[str] | None = None,
+        precedents: list[dict[str, Any]] | None = None,
     ) -> None:
         self.embeddings = embeddings
         self._generic = list(generic_questions or [])
+        self.precedents = Precedents(embeddings, precedents or [])
         self.coef = np.asarray(model.get("coef", [0.0] * len(FEATURES)), np.float64)
         self.mean = np.asarray(model.get("mean", [0.0] * len(FEATURES)), np.float64)
         self.scale = np.asarray(model.get("scale", [1.0] * len(FEATURES)), np.float64)
@@ -158,6 +240,7 @@ class SentenceRanker:
         central = _centrality(allvecs, keys)[keep]
         terms = roots(question) | {t[:ROOT] for t in expansions(question)}
         lexical = np.asarray([_share(terms, s) for _, _, s in cands])
+        precedent = self.precedents.closest(qvec, [s for _, _, s in cands])
         rows, found = [], []
         for k, (i, j, s) in enumerate(cands):
             p = passages[i]
@@ -180,6 +263,8 @@ class SentenceRanker:
                     1.0 if j == 0 else 0.0,
                     1.0 if is_framing(p.section, p.title) else 0.0,
                     math.log(len(s)),
+                    float(precedent[k, 0]),
+                    float(precedent[k, 1]),
                 ]
             )
             found.append(Scored(s, i, j, 0.0, float(cos[k]), float(lexical[k])))
@@ -254,12 +339,19 @@ def select(ranked: list[Scored], limit: int = MAX_SENTENCES) -> list[Scored]:
     return chosen
 
 
+def make_precedents(embeddings: MiniLMEmbeddings, folder: Any = None) -> Precedents:
+    """Build the labelled questions from `sentence_ranker.yaml`."""
+    data = dict(load_data(RANKER_FILE, folder) or {})
+    return Precedents(embeddings, list(data.get("precedents") or []))
+
+
 def make_ranker(
     embeddings: MiniLMEmbeddings, generic_questions: list[str] | None = None, folder: Any = None
 ) -> SentenceRanker:
     """Build the ranker from `sentence_ranker.yaml`."""
-    data = load_data(RANKER_FILE, folder)
-    return SentenceRanker(embeddings, dict((data or {}).get("model") or {}), generic_questions)
+    data = dict(load_data(RANKER_FILE, folder) or {})
+    model = dict(data.get("model") or {})
+    return SentenceRanker(embeddings, model, generic_questions, list(data.get("precedents") or []))
 
 
 # --------------------------------------------------------------------------- fitting
@@ -275,47 +367,95 @@ def _norm(text: str) -> str:
     return " ".join(text.replace("’", "'").split()).lower()
 
 
-def labelled_rows(coach: Any, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Return, per answerable question part, its candidate sentences, features and labels."""
+def labelled_rows(
+    coach: Any, items: list[dict[str, Any]]
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Return the labelled question parts (candidates, features, labels) and the precedents.
+
+    A precedent is a labelled question part as the pipeline reads it (its retrieval query)
+    with its gold spans and its paraphrase group.
+    """
     engine = coach.engine
     composer, main = engine.composer, engine.main_passages
-    groups = []
+    coach.precedents = Precedents(composer.embeddings, [])  # no question is its own precedent
+    groups, precedents = [], []
     for item in items:
         plan = coach._plan(item["q"], [])
         gold = item.get("gold") or []
         if not plan.decision.allowed or len(plan.parts) != len(gold):
             continue
+        key = str(item.get("group") or item["q"])
         for part, entry in zip(plan.parts, gold, strict=True):
+            precedents.append({"q": part.query, "gold": entry.split(" | "), "group": key})
             judgement = part.brief.judgement
             holds = composer.holds(judgement.asked if judgement else "")
             found, rows = composer.ranker.features(part.query, part.passages[:main], holds)
             labels = gold_labels(found, entry)
             if found and any(labels):
-                key = str(item.get("group") or item["q"])
+                qvec = np.asarray(composer.embeddings.embed_query(part.query), np.float32)
                 groups.append(
-                    {"q": item["q"], "group": key, "found": found, "x": rows, "y": labels}
+                    {
+                        "q": item["q"],
+                        "group": key,
+                        "found": found,
+                        "x": rows,
+                        "y": labels,
+                        "qvec": qvec,
+                    }
                 )
-    return groups
+    return groups, precedents
 
 
-def fit_model(groups: list[dict[str, Any]], folds: int = 5, seed: int = 13) -> dict[str, Any]:
+PRECEDENT = FEATURES.index("precedent")
+
+
+def _with_precedents(
+    groups: list[dict[str, Any]], book: Precedents, keys: list[str], hidden: set[str]
+) -> list[dict[str, Any]]:
+    """Return the groups with `precedent` recomputed from visible precedents only.
+
+    A question never sees its own paraphrase group's precedents, nor those of `hidden` groups
+    (the held-out fold).
+    """
+    out = []
+    for g in groups:
+        allowed = np.asarray([k != g["group"] and k not in hidden for k in keys])
+        x = g["x"].copy()
+        sims = g.setdefault("sims", book.similarities(g["qvec"]))
+        texts = [c.text for c in g["found"]]
+        x[:, PRECEDENT] = book.column(sims, texts, allowed)
+        x[:, PRECEDENT + 1] = book.column(sims, texts, allowed, first=True)
+        out.append({**g, "x": x})
+    return out
+
+
+def fit_model(
+    groups: list[dict[str, Any]],
+    precedents: list[dict[str, Any]],
+    embeddings: MiniLMEmbeddings,
+    folds: int = 5,
+    seed: int = 13,
+) -> dict[str, Any]:
     """Fit the ranker; report question-grouped cross-validated gold rates.
 
     `top1_gold`: the best-ranked sentence is gold; `top3_gold`: one of the best three is;
     `selected_gold`: the sentences the composer picks (`select`) hold gold, `sentences` how
     many it picks on average. Folds keep each paraphrase group together (`group`; a question
-    without one is its own group), so no question is ranked by a model that saw its paraphrase.
+    without one is its own group), so no question is ranked by a model, or precedents, that
+    saw its paraphrase.
     """
-    keys = sorted({str(g.get("group") or g["q"]) for g in groups})
+    book = Precedents(embeddings, precedents)
+    entry_keys = [str(p["group"]) for p in precedents]
+    keys = sorted({str(g.get("group") or g["q"]) for g in groups} | set(entry_keys))
     order = np.random.default_rng(seed).permutation(len(keys))  # folds by paraphrase group
     fold_of_key = {keys[int(i)]: k % folds for k, i in enumerate(order)}
-    fold_of = {n: fold_of_key[str(g.get("group") or g["q"])] for n, g in enumerate(groups)}
     scores: list[np.ndarray] = [np.zeros(0)] * len(groups)
     for k in range(folds):
-        train = [g for n, g in enumerate(groups) if fold_of[n] != k]
-        model = fit_weights(train)
-        for n, g in enumerate(groups):
-            if fold_of[n] == k:
+        hidden = {key for key, f in fold_of_key.items() if f == k}
+        seen = _with_precedents(groups, book, entry_keys, hidden)
+        model = fit_weights([g for g in seen if g["group"] not in hidden])
+        for n, g in enumerate(seen):
+            if g["group"] in hidden:
                 scores[n] = _utility(model, g["x"])
     top1 = top3 = selected = picked = 0
     for g, s in zip(groups, scores, strict=True):
@@ -333,7 +473,7 @@ def fit_model(groups: list[dict[str, Any]], folds: int = 5, seed: int = 13) -> d
         picked += len(chosen)
     n = len(groups)
     return {
-        **fit_weights(groups),
+        **fit_weights(_with_precedents(groups, book, entry_keys, set())),
         "cv": {
             "folds": folds,
             "questions": n,
@@ -384,8 +524,10 @@ def _utility(model: dict[str, Any], rows: np.ndarray) -> np.ndarray:
     return np.asarray(((rows - mean) / scale) @ np.asarray(model["coef"]))
 
 
-def write_model(path: Any, model: dict[str, Any]) -> None:
-    """Replace the `model:` block of `sentence_ranker.yaml`, keeping the notes above it."""
+def write_model(
+    path: Any, model: dict[str, Any], precedents: list[dict[str, Any]] | None = None
+) -> None:
+    """Replace the fitted blocks of `sentence_ranker.yaml`, keeping the notes above them."""
     import yaml
 
     text = path.read_text(encoding="utf-8") if path.exists() else ""
@@ -394,19 +536,27 @@ def write_model(path: Any, model: dict[str, Any]) -> None:
         "# Fitted by `python -m bot.answer.ranking` (conditional logit over each question's\n"
         "# sentences, features standardised, on the gold sentences of the labelled development\n"
         "# questions and the tuning set). `cv` holds cross-validated figures (folds keep each\n"
-        "# paraphrase group together).\n"
+        "# paraphrase group together). `precedents` are the labelled development questions\n"
+        "# (as the pipeline reads them) with their gold spans.\n"
     )
-    path.write_text(
-        head + note + yaml.safe_dump({"model": model}, sort_keys=False, default_flow_style=None),
-        "utf-8",
-    )
+    book = [{"q": p["q"], "gold": list(p["gold"])} for p in precedents or []]
+    body = yaml.safe_dump({"model": model}, sort_keys=False, default_flow_style=None)
+    listed = yaml.safe_dump({"precedents": book}, sort_keys=False, allow_unicode=True, width=100)
+    path.write_text(head + note + body + listed, "utf-8")
 
 
-def training_items() -> list[dict[str, Any]]:
-    """Return the labelled questions the ranker learns from: dev split and tuning set."""
+def training_items(skip: set[int] | None = None) -> list[dict[str, Any]]:
+    """Return the labelled questions the ranker learns from: dev split and tuning set.
+
+    `skip` leaves dev batches out, to check the fit on a batch it has not seen.
+    """
     from bot.evaluate import DATA, load_items, load_questions
 
-    dev = [i for i in load_items(DATA / "eval_dev.yaml") if i["expect"] == "answered"]
+    dev = [
+        i
+        for i in load_items(DATA / "eval_dev.yaml")
+        if i["expect"] == "answered" and int(i.get("batch", 0)) not in (skip or set())
+    ]
     tuning = [
         {"q": q["q"], "gold": [q["answer"]]}
         for q in load_questions()["questions"]
@@ -415,20 +565,27 @@ def training_items() -> list[dict[str, Any]]:
     return dev + tuning
 
 
-def main() -> None:
-    """Refit the sentence ranker on the development questions and write it."""
+def main(argv: list[str] | None = None) -> None:
+    """Refit the sentence ranker on the development questions and write it.
+
+    `--skip-batch N` (repeatable) leaves dev batch N out of the fit.
+    """
+    import argparse
     import tempfile
     from pathlib import Path
 
     from bot.coach import Coach
     from bot.config import Settings
 
+    parser = argparse.ArgumentParser(prog="python -m bot.answer.ranking")
+    parser.add_argument("--skip-batch", type=int, action="append", default=[])
+    skip = set(parser.parse_args(argv).skip_batch)
     with tempfile.TemporaryDirectory() as tmp:
         settings = Settings().model_copy(update={"data_dir": Path(tmp)})
         coach = Coach(settings)
-        groups = labelled_rows(coach, training_items())
-        model = fit_model(groups)
-        write_model(settings.prompts_dir / RANKER_FILE, model)
+        groups, precedents = labelled_rows(coach, training_items(skip))
+        model = fit_model(groups, precedents, coach.embeddings)
+        write_model(settings.prompts_dir / RANKER_FILE, model, precedents)
         print(f"{len(groups)} questions; cross-validated: {model['cv']}")
 
 

@@ -271,6 +271,9 @@ PATIENT_ADVICE = re.compile(
     r"|titrat\w*|prescri\w*|diagnos\w*|work ?up|treat\w*|manage (it|this|her|him))\b"
     r"|\b(should|do) (i|we) (start|give|put) (my|this|the|a|an) (\d+ ?(yo|year old) )?"
     r"(\w+ )?(patient|pt)\b"
+    # one patient's paperwork: "draft a discharge summary for my CHF patient"
+    r"|\b(write|draft|dictate|write up)\b.{0,40}\b(summary|note|letter|orders|h&p|soap)\b"
+    r".{0,30}\bfor (my|this|the|a|an) (\w+ ){0,2}(patient|pt)\b"
 )
 
 

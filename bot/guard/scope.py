@@ -43,6 +43,11 @@ DEFAULT_THRESHOLDS: dict[str, float] = {
     "injection": 0.7,
     "clinical": 0.5,
     "off_topic": 0.4,
+    # An unknown acronym ("what's a CHIO", "is FACHE useful") keeps a question that looks off
+    # topic or clinical on topic only while the model is less sure than this (labelled jargon
+    # questions: at most 0.67; off-topic ones with an acronym, "TCP", "CSV", "pho": 0.81 and
+    # above). The clinical safety rules run before and are not affected.
+    "jargon_keep": 0.8,
     # A question this similar to some sentence of the guides is on topic whatever the model says.
     "corpus": 0.5,
     # A clinical rule yields when the model is this sure the message is about leading people.
@@ -197,7 +202,8 @@ class Guard:
         """Return a part's label: the model's class only when it is sure, else career."""
         best: Label = self.model.classes[int(np.argmax(probs))]  # type: ignore[assignment]
         p = float(probs.max())
-        if best == "career" or p < self._t[best] or (best == "off_topic" and jargon):
+        unsure = p < self._t["jargon_keep"]
+        if best == "career" or p < self._t[best] or (best != "greeting" and jargon and unsure):
             return "career"
         if best == "greeting":
             return "greeting" if n_words <= self._t["greeting_words"] else "career"

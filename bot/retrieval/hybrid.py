@@ -249,6 +249,22 @@ class HybridRetriever:
                 break
         return passages if self.relevant(query, passages, floor) else []
 
+    def holding(self, query: str, spans: list[str]) -> list[Passage]:
+        """Return the passages whose text holds one of `spans`, scored for `query`."""
+        wanted = [" ".join(s.replace("’", "'").split()).lower() for s in spans if s.strip()]
+        if not wanted:
+            return []
+        qvec = np.asarray(self.embeddings.embed_query(query), np.float32)
+        found = []
+        for cid, chunk in self.chunks.items():
+            text = " ".join(chunk.text.replace("’", "'").split()).lower()
+            if any(w in text for w in wanted):
+                score = self.cosine(qvec, cid)
+                found.append(
+                    Passage(chunk.source, chunk.title, chunk.section, chunk.text, score, cid)
+                )
+        return sorted(found, key=lambda p: -p.score)
+
     def relevant(self, query: str, passages: list[Passage], floor: float) -> bool:
         """Return whether the passages clear the relevance floor (similarity and topic coverage)."""
         if not passages or floor <= 0:

@@ -203,13 +203,19 @@ class Understander:
         return text.rstrip().endswith("?") or self._starts_question(text)
 
     def _lead_context(self, segment: str) -> tuple[str, str]:
-        """Split "As a psychiatrist in a clinic, how do I ..." into context and question."""
+        """Split "As a psychiatrist in a clinic, how do I ..." into context and question.
+
+        A lead that says nothing about the person names the topic ("public speaking - how
+        important for directors?"), so it stays part of the question.
+        """
         segment = segment[self._opener(segment) :]
         for m in re.finditer(r"[,;:]\s+|\s+[-–—]+\s+", segment):
             head, tail = segment[: m.start()].strip(), segment[m.end() :].strip()
             short = len(words(tail)) < MIN_PART_WORDS  # "..., where?" stays one question
             if not short and self._starts_question(tail) and not self._starts_question(head):
-                return ("" if self._opener(head + " ") else head), tail
+                if self._opener(head + " "):
+                    return "", tail
+                return (head, tail) if self._personal(head) else ("", segment)
         return "", segment
 
     def _split(self, text: str) -> list[str]:

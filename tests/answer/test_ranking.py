@@ -9,8 +9,11 @@ from bot.answer.ranking import (
     FEATURES,
     MAX_SENTENCES,
     NEIGHBOUR_RATIO,
+    PRECEDENT,
     SUPPORT_RATIO,
+    Precedents,
     Scored,
+    _with_precedents,
     fit_weights,
     roots,
     select,
@@ -76,3 +79,92 @@ def test_roots_match_word_forms() -> None:
 def test_answers_hold_the_sentence_that_answers(coach: Coach, question: str, gold: str) -> None:
     answer = coach.ask(question)
     assert answer.verdict == "answered" and gold in answer.answer, answer.answer
+
+
+# --------------------------------------------------------------------------- precedents
+
+CREDIBLE = "the language of policy and finance alongside your clinical fluency"
+HOLDS = f"The more you speak {CREDIBLE}."
+
+
+def _book(embeddings, entries):  # type: ignore[no-untyped-def]
+    return Precedents(embeddings, entries)
+
+
+def test_precedent_feature_is_the_nearest_labelled_question_that_sentence_answered(
+    embeddings,  # type: ignore[no-untyped-def]
+) -> None:
+    book = _book(
+        embeddings,
+        [
+            {"q": "How do I get executives to take me seriously?", "gold": [CREDIBLE]},
+            {"q": "How long does it take to become a director?", "gold": ["5-10 years", CREDIBLE]},
+        ],
+    )
+    holds = HOLDS
+    other = "Leadership skills are paramount for a Medical Director."
+    qvec = np.asarray(embeddings.embed_query("How can I be credible with the C-suite?"))
+    cols = book.closest(qvec, [holds, other])
+    sims = book.similarities(qvec)
+    assert cols[0, 0] == pytest.approx(float(sims.max())) and cols[0, 0] > 0.0
+    assert cols[1, 0] == 0.0 and cols[1, 1] == 0.0  # it answered no labelled question
+    # first-listed only: the second question lists the sentence second, so only the first counts
+    assert cols[0, 1] == pytest.approx(float(sims[0]))
+    # a masked-out question (its own paraphrase group, in fitting) is never a precedent
+    masked = book.closest(qvec, [holds], allowed=np.asarray([False, False]))
+    assert masked[0, 0] == 0.0
+
+
+def test_nearest_lends_gold_only_above_the_floor(embeddings) -> None:  # type: ignore[no-untyped-def]
+    book = _book(embeddings, [{"q": "Do directors still see patients?", "gold": ["blend"]}])
+    near = np.asarray(embeddings.embed_query("Do medical directors still see patients?"))
+    far = np.asarray(embeddings.embed_query("What should my resume highlight?"))
+    assert book.nearest(near) == ["blend"]
+    assert book.nearest(far) == []
+    assert _book(embeddings, []).nearest(near) == []
+
+
+def test_fitting_never_lets_a_question_be_its_own_precedent(embeddings) -> None:  # type: ignore[no-untyped-def]
+    found = [
+        Scored(
+            HOLDS,
+            0,
+            0,
+            0.0,
+        ),
+        Scored("Leadership skills are paramount.", 0, 1, 0.0),
+    ]
+    qvec = np.asarray(embeddings.embed_query("How do I get executives to take me seriously?"))
+    group = {
+        "q": "q",
+        "group": "g1",
+        "found": found,
+        "x": np.zeros((2, len(FEATURES))),
+        "y": [1, 0],
+        "qvec": qvec,
+    }
+    entries = [
+        {"q": "How do I get executives to take me seriously?", "gold": [CREDIBLE], "group": "g1"}
+    ]
+    book = _book(embeddings, entries)
+    alone = _with_precedents([dict(group)], book, ["g1"], set())
+    assert alone[0]["x"][:, PRECEDENT].tolist() == [0.0, 0.0]
+    other = _with_precedents([{**group, "group": "g2"}], book, ["g1"], set())
+    assert other[0]["x"][0, PRECEDENT] == pytest.approx(1.0, abs=1e-4)
+    hidden = _with_precedents([{**group, "group": "g2"}], book, ["g1"], {"g1"})
+    assert hidden[0]["x"][0, PRECEDENT] == 0.0
+
+
+def test_a_near_labelled_question_lends_its_gold_passage(coach: Coach) -> None:
+    question = "How do I get hospital executives to take me seriously as a physician?"
+    shipped = coach.precedents
+    try:
+        coach.precedents = Precedents(coach.embeddings, [{"q": question, "gold": [CREDIBLE]}])
+        plan = coach._plan(question, [])
+        assert any(CREDIBLE in p.text.replace("’", "'") for p in plan.parts[0].passages[:4])
+        coach.precedents = Precedents(coach.embeddings, [])
+        bare = coach._plan(question, [])
+    finally:
+        coach.precedents = shipped
+    # the verdict is judged before a passage is lent, so lending never changes it
+    assert plan.parts[0].brief.judgement.answerable == bare.parts[0].brief.judgement.answerable

@@ -376,6 +376,22 @@ def test_career_jargon_and_venting_go_on_to_the_guides(guard: Guard, text: str) 
     assert guard.check(text).label == "career", guard.probabilities(text)
 
 
+@pytest.mark.parametrize(
+    ("text", "label"),
+    [
+        ("Write a Python script that merges two CSV files on a shared column", "off_topic"),
+        ("What's the difference between TCP and UDP?", "off_topic"),
+        ("Translate 'good morning, how are you' into Japanese", "off_topic"),
+        ("Can you draft a discharge summary for my CHF patient going home tomorrow?", "clinical"),
+    ],
+)
+def test_an_acronym_does_not_keep_a_sure_off_topic_request(
+    guard: Guard, text: str, label: str
+) -> None:
+    # "CSV" and "TCP" are unknown acronyms, but the model is sure (above `jargon_keep`)
+    assert guard.check(text).label == label, guard.probabilities(text)
+
+
 def test_off_topic_needs_confidence_and_distance_from_the_guides(guard: Guard) -> None:
     text = "Who won the Super Bowl last year?"
     probs = guard.probabilities(text)

@@ -23,6 +23,7 @@ def understander(coach: Coach) -> Understander:
         ("leadrship courses worth it?", "leadership courses worth it?"),
         ("what shoud my cv say", "what should my resume say"),
         ("conflict btwn depts", "conflict between departments"),
+        ("upside of going exec", "upside of going executive"),
     ],
 )
 def test_casual_typing_is_normalised(understander: Understander, typed: str, expected: str) -> None:
@@ -92,6 +93,21 @@ def test_leading_context_clause_and_facts(understander: Understander) -> None:
     assert u.asked == ("How do I get noticed by the people who hire?",)
     assert u.context.specialty == "psychiatrist"
     assert u.context.setting == "academic medical center"
+
+
+@pytest.mark.parametrize(
+    "typed",
+    ["public speaking - how important for med directors", "Board certification: do I need it?"],
+)
+def test_a_lead_that_names_the_topic_stays_in_the_question(
+    understander: Understander, typed: str
+) -> None:
+    u = understander.understand(typed)
+    assert u.asked == (typed,) and not u.context
+    # a lead about the person is still context
+    said = understander.understand("Pediatrician, 9 yrs - how do I move into leadership?")
+    assert said.asked == ("How do I move into leadership?",)
+    assert said.context.years == 9
 
 
 def test_years_of_a_committee_are_not_years_of_practice(understander: Understander) -> None:
