@@ -17,15 +17,14 @@ from bot.errors import BotError
 from bot.ingest.documents import load_corpus
 from bot.ingest.embeddings import MiniLMEmbeddings
 from bot.schemas import Answer
-from bot.text import parse_markers
+from bot.text import parse_markers, plain
 
 # The evaluation sets belong to the checkout (tests/data), not to the installed package.
 DATA = Path(__file__).resolve().parent.parent / "tests" / "data"
 BUDGETS = (600, 1500)
 
 
-def _norm(text: str) -> str:
-    return " ".join(text.replace("’", "'").split()).lower()
+_norm = plain
 
 
 def hit(span: str, passages: list[str], budget: int) -> bool:

@@ -73,6 +73,11 @@ def content_terms(text: str) -> set[str]:
     return {stem(t) for t in topic_terms(text)}
 
 
+def plain(text: str) -> str:
+    """Return text lowercased, with straight apostrophes and single spaces (for span matching)."""
+    return " ".join(text.replace("’", "'").split()).lower()
+
+
 def sentences(text: str) -> list[str]:
     """Split prose into sentences (whitespace runs become single spaces)."""
     return [s.strip() for s in _SENTENCE.split(" ".join(text.split())) if s.strip()]

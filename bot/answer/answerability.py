@@ -154,14 +154,15 @@ class Answerability:
         self._answered = [str(q) for q in labelled.get("answered") or []]
         self._uncovered = [str(q) for q in labelled.get("no_answer") or []]
 
+        self._labelled: list[np.ndarray] | None = None
+
     def precedent(self, question: str) -> float:
         """Return the nearest labelled answerable question's cosine minus the uncovered one's."""
+        if self._labelled is None:  # embedded once per instance, not per question
+            self._labelled = [self.embeddings.matrix(t) for t in (self._answered, self._uncovered)]
         qvec = np.asarray(self.embeddings.embed_query(question), np.float32)
-
-        def nearest(texts: list[str]) -> float:
-            return float((self.embeddings.matrix(texts) @ qvec).max()) if texts else 0.0
-
-        return nearest(self._answered) - nearest(self._uncovered)
+        answered, uncovered = (float((m @ qvec).max()) if len(m) else 0.0 for m in self._labelled)
+        return answered - uncovered
 
     def candidates(self, question: str, passages: list[Passage]) -> list[Candidate]:
         """Return the sentences of the top passages, best cosine first."""

@@ -42,7 +42,7 @@ import numpy as np
 from bot.ingest.embeddings import MiniLMEmbeddings
 from bot.prompts import load_data
 from bot.schemas import Passage
-from bot.text import expansions, is_framing, sentences, stem, topic_terms
+from bot.text import expansions, is_framing, plain, sentences, stem, topic_terms
 
 RANKER_FILE = "sentence_ranker.yaml"
 FEATURES = (
@@ -363,8 +363,7 @@ def gold_labels(found: list[Scored], gold: str) -> list[int]:
     return [1 if any(a in _norm(s.text) for a in alternatives) else 0 for s in found]
 
 
-def _norm(text: str) -> str:
-    return " ".join(text.replace("’", "'").split()).lower()
+_norm = plain
 
 
 def labelled_rows(

@@ -15,7 +15,16 @@ from bot.ingest.embeddings import MiniLMEmbeddings
 from bot.ingest.index import delete_sentences, pages, read_sentences, write_sentences
 from bot.ingest.sync import chunk_sentences, sentence_matrix
 from bot.schemas import Chunk, Passage
-from bot.text import STOPWORDS, content_terms, expansions, is_framing, names, tokens, words
+from bot.text import (
+    STOPWORDS,
+    content_terms,
+    expansions,
+    is_framing,
+    names,
+    plain,
+    tokens,
+    words,
+)
 
 RRF_K = 60
 CANDIDATES = 20  # per list, and reranked after fusion
@@ -121,6 +130,7 @@ class HybridRetriever:
         self.chunk_terms = {
             cid: content_terms(f"{c.section} {c.text}") for cid, c in self.chunks.items()
         }
+        self.plain_texts = {cid: plain(c.text) for cid, c in self.chunks.items()}
         self.vocabulary = {
             w for c in self.chunks.values() for w in words(f"{c.title} {c.section} {c.text}")
         }
@@ -251,14 +261,13 @@ class HybridRetriever:
 
     def holding(self, query: str, spans: list[str]) -> list[Passage]:
         """Return the passages whose text holds one of `spans`, scored for `query`."""
-        wanted = [" ".join(s.replace("’", "'").split()).lower() for s in spans if s.strip()]
+        wanted = [plain(s) for s in spans if s.strip()]
         if not wanted:
             return []
         qvec = np.asarray(self.embeddings.embed_query(query), np.float32)
         found = []
         for cid, chunk in self.chunks.items():
-            text = " ".join(chunk.text.replace("’", "'").split()).lower()
-            if any(w in text for w in wanted):
+            if any(w in self.plain_texts[cid] for w in wanted):
                 score = self.cosine(qvec, cid)
                 found.append(
                     Passage(chunk.source, chunk.title, chunk.section, chunk.text, score, cid)
