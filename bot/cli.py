@@ -118,6 +118,7 @@ def ask(question: str, as_json: JsonFlag = False) -> None:
 def chat() -> None:
     """Hold a conversation in the terminal (empty line or Ctrl-D to quit)."""
     coach = _coach()
+    coach.warm_in_background()  # while the person types
     session_id = None
     typer.echo("Director Coach — ask about becoming a medical director. Empty line to quit.")
     while True:

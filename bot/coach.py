@@ -42,6 +42,7 @@ if TYPE_CHECKING:
     from bot.interview.service import InterviewService
 
 log = logging.getLogger("bot")
+WARM_QUESTION = "How long does it take to become a medical director?"
 
 
 @dataclass(frozen=True)
@@ -166,6 +167,35 @@ class Coach:
             self.embeddings, self.retriever, self.settings.prompts_dir
         )
         self.precedents: Precedents = make_precedents(self.embeddings, self.settings.prompts_dir)
+
+    def warm(self) -> None:
+        """Embed the labelled questions the judging stages compare with and fit chat routing.
+
+        Done lazily otherwise, this costs the first question a few seconds. One question then
+        goes through the stages that judge it (guard, understanding, retrieval, answerability;
+        no engine call, nothing stored), so the model's first forward pass is not a user's
+        either. The server runs it before it opens its port; the terminal chat in the background.
+        """
+        self.answerability.warm()
+        self.precedents.warm()
+        ranker = getattr(getattr(self.engine, "composer", None), "ranker", None)
+        if ranker is not None:
+            ranker.warm()
+        _ = self.interview.intent
+        self._plan(WARM_QUESTION, [])
+
+    def warm_in_background(self) -> threading.Thread:
+        """Start `warm` on a daemon thread (a failure is logged; the stages stay lazy)."""
+
+        def run() -> None:
+            try:
+                self.warm()
+            except Exception:
+                log.warning("warm_failed", exc_info=True)
+
+        thread = threading.Thread(target=run, name="coach-warm", daemon=True)
+        thread.start()
+        return thread
 
     def _follow_index(self) -> None:
         """Reload retrieval when another process (replica, CLI) changed the shared index."""

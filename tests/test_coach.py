@@ -93,3 +93,27 @@ def test_on_topic_jargon_is_no_answer_with_a_pivot(coach: Coach) -> None:
 def test_multi_question_streams_the_final_answer(coach: Coach) -> None:
     *pieces, final = list(coach.stream("How long does it take, and is certification required?"))
     assert "".join(pieces) == final.answer and final.answer.count("**") == 4
+
+
+def test_warm_embeds_what_the_first_question_would_wait_for(
+    coach: Coach, caplog: pytest.LogCaptureFixture
+) -> None:
+    fresh = Coach(coach.settings, embeddings=coach.embeddings, store=coach.store)
+    ranker = fresh.engine.composer.ranker  # type: ignore[attr-defined]
+    assert fresh.answerability._labelled is None and ranker.precedents._vectors is None
+    fresh.warm_in_background().join(timeout=120)
+    answered, uncovered = fresh.answerability._labelled or []
+    assert len(answered) > 100 and len(uncovered) > 20
+    assert fresh.precedents._vectors is not None and ranker.precedents._vectors is not None
+    assert len(ranker.precedents._vectors) == len(ranker.precedents.questions) > 100
+    assert fresh.interview._intent is not None
+
+    broken = Coach(coach.settings, embeddings=coach.embeddings, store=coach.store)
+
+    def fail() -> None:
+        raise RuntimeError("no model")
+
+    broken.warm = fail  # type: ignore[method-assign]
+    broken.warm_in_background().join(timeout=120)
+    assert any(r.getMessage() == "warm_failed" for r in caplog.records)
+    assert broken.ask("What is the CPE credential?").verdict == "answered"

@@ -156,12 +156,16 @@ class Answerability:
 
         self._labelled: list[np.ndarray] | None = None
 
+    def warm(self) -> list[np.ndarray]:
+        """Embed the labelled questions (once per instance), so no question waits for them."""
+        if self._labelled is None:
+            self._labelled = [self.embeddings.matrix(t) for t in (self._answered, self._uncovered)]
+        return self._labelled
+
     def precedent(self, question: str) -> float:
         """Return the nearest labelled answerable question's cosine minus the uncovered one's."""
-        if self._labelled is None:  # embedded once per instance, not per question
-            self._labelled = [self.embeddings.matrix(t) for t in (self._answered, self._uncovered)]
         qvec = np.asarray(self.embeddings.embed_query(question), np.float32)
-        answered, uncovered = (float((m @ qvec).max()) if len(m) else 0.0 for m in self._labelled)
+        answered, uncovered = (float((m @ qvec).max()) if len(m) else 0.0 for m in self.warm())
         return answered - uncovered
 
     def candidates(self, question: str, passages: list[Passage]) -> list[Candidate]:
@@ -188,8 +192,8 @@ class Answerability:
             if kind is not None
             and c.cosine >= MIN_NEAR
             and kind.holds.search(c.text)
-            and (not key or key & content_terms(c.text))
-        ]
+            and (not key or key & content_terms(f"{passages[c.passage].section} {c.text}"))
+        ]  # a sentence's subject includes its section heading ("Climbing to a Director Role")
         named = set(self.corpus.unknown_names(question))
         unknown = tuple(sorted(self.unknown_names(question)))
         values = {
@@ -423,8 +427,12 @@ def write_model(
     path.write_text(head + note + body + listed, "utf-8")
 
 
-def main() -> None:
-    """Refit the answerability model on the development questions and write it."""
+def main(argv: list[str] | None = None) -> None:
+    """Refit the answerability model on the development questions and write it.
+
+    `--skip-batch N` (repeatable) leaves dev batch N out of the fit and of the precedents.
+    """
+    import argparse
     import tempfile
     from pathlib import Path
 
@@ -432,6 +440,9 @@ def main() -> None:
     from bot.config import Settings
     from bot.evaluate import DATA, load_items, load_questions
 
+    parser = argparse.ArgumentParser(prog="python -m bot.answer.answerability")
+    parser.add_argument("--skip-batch", type=int, action="append", default=[])
+    skip = set(parser.parse_args(argv).skip_batch)
     with tempfile.TemporaryDirectory() as tmp:
         settings = Settings().model_copy(update={"data_dir": Path(tmp)})
         coach = Coach(settings)
@@ -439,7 +450,8 @@ def main() -> None:
             {"q": q["q"], "expect": "answered" if q.get("answer") else q.get("expect")}
             for q in load_questions()["questions"]
         ]
-        items = load_items(DATA / "eval_dev.yaml") + tuning
+        dev = load_items(DATA / "eval_dev.yaml")
+        items = [i for i in dev if int(i.get("batch", 0)) not in skip] + tuning
         x, y, groups, queries = labelled_rows(coach, items)
         vectors = coach.embeddings.matrix(queries)
         model = fit_model(x, y, groups=groups, sims=vectors @ vectors.T)

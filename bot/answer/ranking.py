@@ -17,7 +17,10 @@ Every usable sentence of the passages the composer may draw on is described by a
   gold answer is this sentence (0 when none is): questions typed by others teach which sentence
   a way of asking means, and a paraphrase of a labelled question finds the same sentence;
   `precedent_first`: the same, counting only the gold span a writer listed first (the
-  preferred answer among several acceptable ones), so paraphrases agree on one lead.
+  preferred answer among several acceptable ones), so paraphrases agree on one lead;
+- `adapted`, `adapted_gap`: the cosine of the sentence with the question's vector as the query
+  adapter (`bot/answer/adapter.py`, fitted on the same questions) moves it toward the sentences
+  that answer, and its distance below the best one.
 
 plus `before` and `after` (the cosine of the question with the sentence read together with its
 neighbour), `specific` (the cosine once the direction every career question shares is taken
@@ -39,6 +42,7 @@ from typing import Any
 
 import numpy as np
 
+from bot.answer.adapter import QueryAdapter, fit_adapter, load_adapter, save_adapter
 from bot.ingest.embeddings import MiniLMEmbeddings
 from bot.prompts import load_data
 from bot.schemas import Passage
@@ -65,6 +69,8 @@ FEATURES = (
     "length",
     "precedent",
     "precedent_first",
+    "adapted",
+    "adapted_gap",
 )
 _META = re.compile(r"\b(this|the) guide\b|\bhere are the steps\b", re.I)
 
@@ -142,13 +148,17 @@ class Precedents:
         self._vectors: np.ndarray | None = None
         self._matches: dict[tuple[str, bool], list[int]] = {}
 
+    def warm(self) -> np.ndarray:
+        """Embed the labelled questions (once per instance), so no question waits for them."""
+        if self._vectors is None:
+            self._vectors = self.embeddings.matrix(self.questions)
+        return self._vectors
+
     def similarities(self, qvec: np.ndarray) -> np.ndarray:
         """Return the cosine of a question vector with every labelled question."""
         if not self.questions:
             return np.zeros(0)
-        if self._vectors is None:
-            self._vectors = self.embeddings.matrix(self.questions)
-        return np.asarray(self._vectors @ qvec)
+        return np.asarray(self.warm() @ qvec)
 
     def matches(self, sentence: str, first: bool = False) -> list[int]:
         """Return the labelled questions a sentence answers (holds one of their gold spans).
@@ -210,13 +220,22 @@ class SentenceRanker:
         model: dict[str, Any],
         generic_questions: list[str] | None = None,
         precedents: list[dict[str, Any]] | None = None,
+        adapter: QueryAdapter | None = None,
     ) -> None:
         self.embeddings = embeddings
         self._generic = list(generic_questions or [])
         self.precedents = Precedents(embeddings, precedents or [])
+        self.adapter = adapter or QueryAdapter()
+        if list(model.get("features") or FEATURES) != list(FEATURES):
+            model = {}  # weights for other features (before a refit): rank by nothing
         self.coef = np.asarray(model.get("coef", [0.0] * len(FEATURES)), np.float64)
         self.mean = np.asarray(model.get("mean", [0.0] * len(FEATURES)), np.float64)
         self.scale = np.asarray(model.get("scale", [1.0] * len(FEATURES)), np.float64)
+
+    def warm(self) -> None:
+        """Embed the labelled and the generic questions, so no question waits for them."""
+        self.precedents.warm()
+        self.embeddings.matrix(self._generic)
 
     def features(
         self, question: str, passages: list[Passage], holds: re.Pattern[str] | None = None
@@ -241,6 +260,7 @@ class SentenceRanker:
         terms = roots(question) | {t[:ROOT] for t in expansions(question)}
         lexical = np.asarray([_share(terms, s) for _, _, s in cands])
         precedent = self.precedents.closest(qvec, [s for _, _, s in cands])
+        adapted = svecs @ self.adapter.adapt(qvec)
         rows, found = [], []
         for k, (i, j, s) in enumerate(cands):
             p = passages[i]
@@ -265,6 +285,8 @@ class SentenceRanker:
                     math.log(len(s)),
                     float(precedent[k, 0]),
                     float(precedent[k, 1]),
+                    float(adapted[k]),
+                    float(adapted.max() - adapted[k]),
                 ]
             )
             found.append(Scored(s, i, j, 0.0, float(cos[k]), float(lexical[k])))
@@ -351,7 +373,8 @@ def make_ranker(
     """Build the ranker from `sentence_ranker.yaml`."""
     data = dict(load_data(RANKER_FILE, folder) or {})
     model = dict(data.get("model") or {})
-    return SentenceRanker(embeddings, model, generic_questions, list(data.get("precedents") or []))
+    precedents = list(data.get("precedents") or [])
+    return SentenceRanker(embeddings, model, generic_questions, precedents, load_adapter(folder))
 
 
 # --------------------------------------------------------------------------- fitting
@@ -400,12 +423,46 @@ def labelled_rows(
                         "x": rows,
                         "y": labels,
                         "qvec": qvec,
+                        "svecs": composer.embeddings.matrix([c.text for c in found]),
                     }
                 )
     return groups, precedents
 
 
 PRECEDENT = FEATURES.index("precedent")
+ADAPTED = FEATURES.index("adapted")
+
+
+def _adapter_of(groups: list[dict[str, Any]]) -> np.ndarray:
+    """Fit the query adapter on labelled groups (question, candidate and gold vectors)."""
+    return fit_adapter(
+        [g["qvec"] for g in groups],
+        [g["svecs"] for g in groups],
+        [np.asarray(g["y"], bool) for g in groups],
+    )
+
+
+def _with_adapted(
+    groups: list[dict[str, Any]], fold_of_key: dict[str, int], folds: int
+) -> tuple[list[dict[str, Any]], np.ndarray]:
+    """Return the groups with `adapted` from an adapter fitted without their fold, and the
+    adapter fitted on them all.
+
+    Every question, in cross-validation and in the final fit alike, is described as an unseen
+    question would be: by an adapter that never saw it or its paraphrases.
+    """
+    out = list(groups)
+    for k in range(folds):
+        inside = [n for n, g in enumerate(groups) if fold_of_key[g["group"]] == k]
+        if not inside:
+            continue
+        adapter = QueryAdapter(_adapter_of([g for g in groups if fold_of_key[g["group"]] != k]))
+        for n in inside:
+            g = groups[n]
+            x, a = g["x"].copy(), g["svecs"] @ adapter.adapt(g["qvec"])
+            x[:, ADAPTED], x[:, ADAPTED + 1] = a, a.max() - a
+            out[n] = {**g, "x": x}
+    return out, _adapter_of(groups)
 
 
 def _with_precedents(
@@ -434,8 +491,8 @@ def fit_model(
     embeddings: MiniLMEmbeddings,
     folds: int = 5,
     seed: int = 13,
-) -> dict[str, Any]:
-    """Fit the ranker; report question-grouped cross-validated gold rates.
+) -> tuple[dict[str, Any], np.ndarray]:
+    """Fit the ranker and the query adapter; report question-grouped cross-validated gold rates.
 
     `top1_gold`: the best-ranked sentence is gold; `top3_gold`: one of the best three is;
     `selected_gold`: the sentences the composer picks (`select`) hold gold, `sentences` how
@@ -448,6 +505,7 @@ def fit_model(
     keys = sorted({str(g.get("group") or g["q"]) for g in groups} | set(entry_keys))
     order = np.random.default_rng(seed).permutation(len(keys))  # folds by paraphrase group
     fold_of_key = {keys[int(i)]: k % folds for k, i in enumerate(order)}
+    groups, adapter = _with_adapted(groups, fold_of_key, folds)
     scores: list[np.ndarray] = [np.zeros(0)] * len(groups)
     for k in range(folds):
         hidden = {key for key, f in fold_of_key.items() if f == k}
@@ -471,7 +529,7 @@ def fit_model(
         selected += int(any(hits))
         picked += len(chosen)
     n = len(groups)
-    return {
+    model = {
         **fit_weights(_with_precedents(groups, book, entry_keys, set())),
         "cv": {
             "folds": folds,
@@ -484,6 +542,7 @@ def fit_model(
             "selected_sentences": round(picked / n, 2),
         },
     }
+    return model, adapter
 
 
 def fit_weights(groups: list[dict[str, Any]], l2: float = L2) -> dict[str, Any]:
@@ -583,8 +642,9 @@ def main(argv: list[str] | None = None) -> None:
         settings = Settings().model_copy(update={"data_dir": Path(tmp)})
         coach = Coach(settings)
         groups, precedents = labelled_rows(coach, training_items(skip))
-        model = fit_model(groups, precedents, coach.embeddings)
+        model, adapter = fit_model(groups, precedents, coach.embeddings)
         write_model(settings.prompts_dir / RANKER_FILE, model, precedents)
+        save_adapter(settings.prompts_dir, adapter)
         print(f"{len(groups)} questions; cross-validated: {model['cv']}")
 
 

@@ -14,6 +14,7 @@ from bot.config import Settings
 _LOCK = threading.Lock()
 _CACHE_SIZE = 50_000
 BULK_SLICE = 512
+MATRIX_SLICE = 64  # texts `matrix` encodes per hold of the model lock
 
 
 class VectorCache:
@@ -133,8 +134,9 @@ class MiniLMEmbeddings(Embeddings):
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
         missing = [t for t in dict.fromkeys(texts) if self._documents.get(t) is None]
-        if missing:
-            for text, vec in zip(missing, self._encode(missing), strict=True):
+        for start in range(0, len(missing), MATRIX_SLICE):  # short lock holds: queries go between
+            part = missing[start : start + MATRIX_SLICE]
+            for text, vec in zip(part, self._encode(part), strict=True):
                 self._documents.put(text, vec)
         return np.stack([self._documents.get(t) for t in texts])  # type: ignore[misc]
 

@@ -22,6 +22,7 @@ def build_app(settings: Settings | None = None) -> FastAPI:
     from bot.web.app import create_web_app
 
     coach = Coach(settings or Settings())
+    coach.warm()  # before the port opens: the first question is as quick as any other
     app = create_web_app(coach)
     PurgeSchedule(coach.sessions, coach.settings).start()
     return app

@@ -1,0 +1,102 @@
+"""Leave-writer-out figures: refit on all but one dev batch, evaluate that batch.
+
+Each dev batch was written by one writer; a batch the learned stages never saw predicts how they
+do on questions typed by others better than the in-sample dev figures. For every batch asked
+for, the shipped prompts are copied to a scratch folder, answerability and the sentence ranker
+(with its query adapter) are refitted there without the batch (`--skip-batch`), and the batch is
+evaluated with that folder (`BOT_PROMPTS_DIR`). The shipped prompts are never touched.
+
+    python scripts/held_out.py 7 8 9 10 [--json]
+
+The figures are written to `benchmarks/results/held_out.json` (a table that
+`scripts/figures.py` renders in the README).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+FIGURES = (
+    "correct_verdicts",
+    "answerable_with_gold",
+    "uncovered_no_answer",
+    "paraphrase_consistency",
+)
+
+
+def held_out(batch: int, prompts: Path) -> dict[str, object]:
+    """Refit without `batch` in a copy of `prompts` and return the batch's figures."""
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp) / "prompts"
+        shutil.copytree(prompts, folder)
+        env = {**os.environ, "BOT_PROMPTS_DIR": str(folder), "HF_HUB_OFFLINE": "1"}
+        python = [sys.executable, "-m"]
+        for stage in ("bot.answer.answerability", "bot.answer.ranking"):
+            subprocess.run(
+                [*python, stage, "--skip-batch", str(batch)],
+                env=env,
+                check=True,
+                capture_output=True,
+            )
+        out = subprocess.run(
+            [*python, "bot", "eval", "--split", "dev", "--batch", str(batch), "--json"],
+            env=env,
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
+    report = json.loads(out)
+    return {"batch": batch, "questions": report["questions"], **{f: report[f] for f in FIGURES}}
+
+
+RESULTS = Path(__file__).resolve().parent.parent / "benchmarks" / "results" / "held_out.json"
+COLUMNS = [
+    "dev batch (held out)",
+    "questions",
+    "correct verdicts",
+    "gold sentence",
+    "uncovered -> no_answer",
+    "paraphrase consistency",
+]
+
+
+def write_results(rows: list[dict[str, object]], path: Path = RESULTS) -> None:
+    """Write the rows as a table for `scripts/figures.py`."""
+    table = {
+        "columns": COLUMNS,
+        "rows": [[r["batch"], r["questions"], *(r[f] for f in FIGURES)] for r in rows],
+    }
+    data = {"command": "scripts/held_out.py", "rows": rows, "tables": {"batches": table}}
+    path.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+
+
+def main() -> None:
+    """Print the held-out figures of each batch asked for."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("batches", type=int, nargs="+")
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+    from bot.config import Settings
+
+    prompts = Settings().prompts_dir
+    rows = [held_out(b, prompts) for b in args.batches]
+    write_results(rows)
+    if args.json:
+        print(json.dumps(rows, indent=2))
+        return
+    print("batch  n    " + "  ".join(f"{f[:14]:>14}" for f in FIGURES))
+    for r in rows:
+        print(
+            f"{r['batch']:>5} {r['questions']:>3}  " + "  ".join(f"{r[f]!s:>14}" for f in FIGURES)
+        )
+
+
+if __name__ == "__main__":
+    main()
