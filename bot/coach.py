@@ -159,6 +159,7 @@ class Coach:
         self.guard.set_corpus(
             np.concatenate(rows) if rows else np.zeros((0, 1), np.float32),
             {w.lower() for w in known} | set(self.retriever.vocabulary),
+            set(self.retriever.vocabulary),
         )
         self.understander: Understander = make_understander(
             self.settings, self.retriever.vocabulary, known

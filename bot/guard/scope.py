@@ -114,16 +114,25 @@ class Guard:
         self.model = model
         self._corpus = np.zeros((0, embeddings.dimension), np.float32)
         self._known: set[str] = set()
+        self._guide_words: set[str] = set()
 
-    def set_corpus(self, vectors: np.ndarray, known_words: set[str] | None = None) -> None:
+    def set_corpus(
+        self,
+        vectors: np.ndarray,
+        known_words: set[str] | None = None,
+        guide_words: set[str] | None = None,
+    ) -> None:
         """Use the guides' sentence vectors as the on-topic reference.
 
         `known_words` (the guides' words and the embedding model's English vocabulary) lets the
         guard tell jargon it cannot judge ("what's a CHIO?") from plain off-topic questions:
         jargon goes on to retrieval, where an uncovered term gets an honest `no_answer`.
+        `guide_words` (the guides' own, lowercase) judge a word typed in capitals: "MPH" or
+        "MMM" is an acronym the guides never use even though the model knows "mph" and "mmm".
         """
         self._corpus = np.asarray(vectors, np.float32)
         self._known = known_words or set()
+        self._guide_words = guide_words if guide_words is not None else self._known
 
     # ------------------------------------------------------------------ public
 
@@ -228,11 +237,15 @@ class Guard:
         if not self._known:
             return False
         asks_what = _DEFINITION.search(text) is not None
+
+        def unknown(w: str) -> bool:
+            acronym = w.isupper() and len(w) >= 3
+            return w.lower() not in (self._guide_words if acronym else self._known) and (
+                asks_what or acronym
+            )
+
         return any(
-            2 <= len(w) <= JARGON_CHARS
-            and w.lower() not in self._known
-            and (asks_what or (w.isupper() and len(w) >= 3))
-            for w in re.findall(r"[A-Za-z]+", text)
+            2 <= len(w) <= JARGON_CHARS and unknown(w) for w in re.findall(r"[A-Za-z]+", text)
         )
 
     def _nearness(self, vector: np.ndarray) -> float:
@@ -367,7 +380,7 @@ def cross_validated_report(
         fold = Guard(guard._embeddings, {"replies": guard._replies, "reasons": guard._reasons,
                                           "thresholds": guard._t},
                      fit(vectors[train], [labels[i] for i in train]))  # fmt: skip
-        fold.set_corpus(guard._corpus, guard._known)
+        fold.set_corpus(guard._corpus, guard._known, guard._guide_words)
         for i, decision in zip(test, fold.check_many([rows[i][0] for i in test]), strict=True):
             got[i] = decision.label
     report = score_labels(rows, got)

@@ -376,6 +376,14 @@ def test_career_jargon_and_venting_go_on_to_the_guides(guard: Guard, text: str) 
     assert guard.check(text).label == "career", guard.probabilities(text)
 
 
+def test_an_acronym_the_guides_never_use_is_jargon_even_when_it_is_a_word(guard: Guard) -> None:
+    # the model knows "mph" (miles per hour) and "mmm"; typed in capitals they are acronyms
+    for text in ("What is an MPH degree?", "What is an MMM degree?"):
+        assert guard.check(text).label == "career", guard.probabilities(text)
+    assert guard.check("What is an mph degree?").label == "off_topic"  # lowercase: the word
+    assert guard.check("What's the MPH of a cheetah?").label == "off_topic"  # sure: still off
+
+
 @pytest.mark.parametrize(
     ("text", "label"),
     [
