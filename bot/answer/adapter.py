@@ -9,7 +9,7 @@ keeps `A` small, so an unseen kind of question keeps close to MiniLM's own readi
 
 Cross-validated by paraphrase group on the development questions, the adapted cosine alone puts
 the gold sentence first 72% of the time, against 50% for the raw cosine; held out by writer
-(each dev batch left out of the fit in turn) it gains 2 to 36 points. The sentence ranker uses it
+(each dev batch 7-10 left out of the fit in turn) it gains 12 to 36 points. The ranker uses it
 as its `adapted` feature. The matrix lives in `prompts/query_adapter.npy` (float16), written by
 `python -m bot.answer.ranking`; without it, the adapted cosine is the raw cosine.
 """
