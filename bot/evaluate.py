@@ -24,12 +24,9 @@ DATA = Path(__file__).resolve().parent.parent / "tests" / "data"
 BUDGETS = (600, 1500)
 
 
-_norm = plain
-
-
 def hit(span: str, passages: list[str], budget: int) -> bool:
     """Return whether `span` lies within the first `budget` characters of the joined passages."""
-    return _norm(span) in _norm("\n\n".join(passages))[:budget]
+    return plain(span) in plain("\n\n".join(passages))[:budget]
 
 
 class NaiveBaseline:
@@ -82,18 +79,18 @@ def citations_valid(answer: Answer, passages: set[str]) -> bool:
     return (
         bool(numbers)
         and numbers == cited
-        and all(_norm(p) in passages for c in answer.citations for p in c.text.split(JOIN))
+        and all(plain(p) in passages for c in answer.citations for p in c.text.split(JOIN))
     )
 
 
 def answer_report(coach: Any, data: dict[str, Any]) -> dict[str, Any]:
     """Return verdict accuracy, citation validity and gold-span recall of full answers."""
-    passages = {_norm(c.text) for c in coach.retriever.chunks.values()}
+    passages = {plain(c.text) for c in coach.retriever.chunks.values()}
     answerable = [q for q in data["questions"] if q.get("answer")]
     uncovered = [q for q in data["questions"] if q.get("expect") == "no_answer"]
     answers = [coach.ask(q["q"]) for q in answerable]
     answered = [a for a in answers if a.verdict == "answered"]
-    gold = [_norm(q["answer"]) in _norm(a.answer) for q, a in zip(answerable, answers, strict=True)]
+    gold = [plain(q["answer"]) in plain(a.answer) for q, a in zip(answerable, answers, strict=True)]
     follow = [_followup_hit(coach, row) for row in data.get("followups", [])]
     no_answer = [coach.ask(q["q"]).verdict == "no_answer" for q in uncovered]
     return {
@@ -120,7 +117,7 @@ def _followup_hit(coach: Any, row: dict[str, Any]) -> bool:
     for turn in row["turns"]:
         answer = coach.ask(turn, session)
         session = answer.session_id
-    return answer is not None and _norm(row["answer"]) in _norm(answer.answer)
+    return answer is not None and plain(row["answer"]) in plain(answer.answer)
 
 
 REGISTERS = ("plain", "context", "casual", "multi", "emotional", "uncovered", "out_of_scope")
@@ -134,8 +131,8 @@ def load_items(path: Path, batches: set[int] | None = None) -> list[dict[str, An
 
 def gold_hits(item: dict[str, Any], answer: str) -> bool:
     """Return whether every gold entry (any of its " | " alternatives) appears in the answer."""
-    text = _norm(answer)
-    return all(any(_norm(alt) in text for alt in str(entry).split(" | ")) for entry in item["gold"])
+    text = plain(answer)
+    return all(any(plain(alt) in text for alt in str(entry).split(" | ")) for entry in item["gold"])
 
 
 def _top(answer: Answer) -> str:
@@ -144,7 +141,7 @@ def _top(answer: Answer) -> str:
     A citation joins every cited passage of one guide section; the passages after the first
     come from supporting sentences, so they are not the top passage.
     """
-    return _norm(answer.citations[0].text.split(JOIN)[0]) if answer.citations else ""
+    return plain(answer.citations[0].text.split(JOIN)[0]) if answer.citations else ""
 
 
 def _rate(hits: list[bool]) -> float | None:

@@ -29,6 +29,15 @@ FIGURES = (
     "uncovered_no_answer",
     "paraphrase_consistency",
 )
+RESULTS = Path(__file__).resolve().parent.parent / "benchmarks" / "results" / "held_out.json"
+COLUMNS = [
+    "dev batch (held out)",
+    "questions",
+    "correct verdicts",
+    "gold sentence",
+    "uncovered -> no_answer",
+    "paraphrase consistency",
+]
 
 
 def held_out(batch: int, prompts: Path) -> dict[str, object]:
@@ -54,17 +63,6 @@ def held_out(batch: int, prompts: Path) -> dict[str, object]:
         ).stdout
     report = json.loads(out)
     return {"batch": batch, "questions": report["questions"], **{f: report[f] for f in FIGURES}}
-
-
-RESULTS = Path(__file__).resolve().parent.parent / "benchmarks" / "results" / "held_out.json"
-COLUMNS = [
-    "dev batch (held out)",
-    "questions",
-    "correct verdicts",
-    "gold sentence",
-    "uncovered -> no_answer",
-    "paraphrase consistency",
-]
 
 
 def write_results(rows: list[dict[str, object]], path: Path = RESULTS) -> None:

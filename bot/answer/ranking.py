@@ -144,7 +144,7 @@ class Precedents:
     def __init__(self, embeddings: MiniLMEmbeddings, entries: list[dict[str, Any]]) -> None:
         self.embeddings = embeddings
         self.questions = [str(e["q"]) for e in entries]
-        self.golds = [[_norm(str(a)) for a in e["gold"]] for e in entries]
+        self.golds = [[plain(str(a)) for a in e["gold"]] for e in entries]
         self._vectors: np.ndarray | None = None
         self._matches: dict[tuple[str, bool], list[int]] = {}
 
@@ -167,7 +167,7 @@ class Precedents:
         """
         key = (sentence, first)
         if key not in self._matches:
-            text = _norm(sentence)
+            text = plain(sentence)
             self._matches[key] = [
                 i
                 for i, golds in enumerate(self.golds)
@@ -382,11 +382,8 @@ def make_ranker(
 
 def gold_labels(found: list[Scored], gold: str) -> list[int]:
     """Return 1 for each sentence holding one of the gold entry's " | " alternatives."""
-    alternatives = [_norm(a) for a in gold.split(" | ")]
-    return [1 if any(a in _norm(s.text) for a in alternatives) else 0 for s in found]
-
-
-_norm = plain
+    alternatives = [plain(a) for a in gold.split(" | ")]
+    return [1 if any(a in plain(s.text) for a in alternatives) else 0 for s in found]
 
 
 def labelled_rows(

@@ -10,6 +10,7 @@ import pytest
 from bot.answer.adapter import ADAPTER_FILE, QueryAdapter, fit_adapter, load_adapter, save_adapter
 from bot.answer.ranking import FEATURES, make_ranker
 from bot.config import Settings
+from bot.schemas import Passage
 
 ADAPTED = FEATURES.index("adapted")
 
@@ -72,8 +73,6 @@ def test_shipped_adapter_fits_the_model_and_feeds_the_ranker(embeddings) -> None
     ranker = make_ranker(embeddings, folder=folder)
     q = np.asarray(embeddings.embed_query("How long does the path to director take?"))
     assert not np.allclose(adapter.adapt(q), q)  # it moves questions
-    from bot.schemas import Passage
-
     passage = Passage(
         "s.md", "Guide", "Timeline", "Most take five to ten years. Leadership matters a lot.", 0.6
     )
