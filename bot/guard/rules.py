@@ -261,14 +261,16 @@ CLINICAL_PATTERNS = _compile(
 
 # A question about one patient's care: "my patient's potassium is 6.1, what do I give?"
 _PATIENT = (
-    r"\b(my|this|the|our|a) (\d+ ?(yo|y o|year old|yr old) )?(\w+ )?(patient|pt)s?(s)?\b"
+    r"(^(patient|pt)(?= (in|with|on|presenting|has|had|is)\b)|\b(my|this|the|our|a)"
+    r" (\d+ ?(yo|y o|year old|yr old) )?(\w+ )?(patient|pt)s?(s)?\b)"
     r"(?! (satisfaction|experience|safety|flow|care|outcomes?|complaints?|feedback|volume|falls?"
     r"|deaths?|portal|advocate|advocates|relations|population|panel))"
 )
 PATIENT_ADVICE = re.compile(
     _PATIENT + r".{0,80}\b(what (do|should|can|would) (i|we) (give|start|do|order|use)"
     r"|should (i|we|she|he) (give|start|stop|get|be (started|given|switched))|dose|dosing"
-    r"|titrat\w*|prescri\w*|diagnos\w*|work ?up|treat\w*|manage (it|this|her|him))\b"
+    r"|titrat\w*|prescri\w*|diagnos\w*|work ?up|treat\w*|manage (it|this|her|him)"
+    r"|first ?line|(initial|acute) management|next step in (management|treatment))\b"
     r"|\b(should|do) (i|we) (start|give|put) (my|this|the|a|an) (\d+ ?(yo|year old) )?"
     r"(\w+ )?(patient|pt)\b"
     # one patient's paperwork: "draft a discharge summary for my CHF patient"

@@ -107,6 +107,7 @@ def test_interview_role_play_and_names_are_not_injection(text: str) -> None:
         "Can you interpret my lab results?",
         "my patient's potassium is 6.1, what do I give?",
         "Should I start my 80 year old patient on apixaban?",
+        "pt in ER with K of 6.8 and peaked T waves, what's the first line management",
     ],
 )
 def test_clinical_rules(text: str) -> None:
@@ -122,6 +123,8 @@ def test_clinical_rules(text: str) -> None:
         "I need to cut myself some slack as a new director",
         "My boss is going to kill me if the budget is late",
         "Is it ok to skip the CPE exam if I have an MBA?",
+        "I moved into first line management last year; how do I become a medical director?",
+        "Patients keep complaining about wait times; how do I treat my staff fairly as director?",
     ],
 )
 def test_trigger_words_in_career_questions_do_not_fire_rules(text: str) -> None:
