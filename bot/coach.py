@@ -16,7 +16,7 @@ from langchain_chroma import Chroma
 from bot import metrics
 from bot.answer import make_engine
 from bot.answer.answerability import Answerability, Judgement, make_answerability
-from bot.answer.compose import combine
+from bot.answer.compose import combine, personal_patterns
 from bot.answer.engine import Brief, Engine, StreamEvent, pieces
 from bot.answer.ranking import Precedents, make_precedents
 from bot.config import Settings
@@ -37,6 +37,7 @@ from bot.understand import Context, Understander, Understanding, make_understand
 from bot.validate import check_k, check_session_id, clean_text
 
 PRECEDENT_SLOT = 4  # a lent passage takes this place at most (the grounded answer draws on 4)
+CONTEXT_DEPTH = 12  # how deep the question's retrieval is searched for a passage on its context
 
 if TYPE_CHECKING:
     from bot.interview.service import InterviewService
@@ -112,6 +113,7 @@ class Coach:
         self._index_version = self.sessions.index_version()
         self.guard: Guard = make_guard(self.settings, self.embeddings)
         self.engine: Engine = engine or make_engine(self.settings, self.embeddings)
+        self._speaks_to = personal_patterns(self.settings.prompts_dir)
         self._lock = threading.Lock()
         with index_lock(self.settings):
             self._open_index(store)
@@ -268,7 +270,7 @@ class Coach:
                 if alternative[2].answerable:
                     query, passages, judgement = alternative
             if judgement.answerable:
-                passages = self._with_precedent(query, passages)
+                passages = self._with_context(query, self._with_precedent(query, passages), context)
             parts.append(Part(asked, question, query, passages, Brief(context, judgement, asked)))
             previous = [*previous, query]
         return Plan(decision, understanding, parts, self._bare_interview_question(text, parts))
@@ -294,6 +296,28 @@ class Coach:
             return passages
         rest = [p for p in passages if p.chunk_id != lent[0].chunk_id]
         return [*rest[: PRECEDENT_SLOT - 1], lent[0], *rest[PRECEDENT_SLOT - 1 :]]
+
+    def _with_context(self, query: str, passages: list[Passage], context: Context) -> list[Passage]:
+        """Add, after every passage, one that speaks to what the person said about themselves.
+
+        "Ortho surgeon, 12 yrs in": the guides' "5-10 years of clinical practice". It is looked
+        for only in the question's own deeper retrieval (CONTEXT_DEPTH), so it stays on topic, and
+        it comes last, so it feeds the personal line alone: the verdict and the lead never see it.
+        """
+        given = {
+            "years": context.years is not None,
+            "specialty": bool(context.specialty),
+            "setting": bool(context.setting),
+        }
+        wanted = [p for name, p in self._speaks_to.items() if given.get(name)]
+        missing = [p for p in wanted if not any(p.search(x.text) for x in passages)]
+        if not missing:
+            return passages
+        have = {p.chunk_id for p in passages}
+        deeper = self._timed_retrieve(query, CONTEXT_DEPTH, floor=0.0)
+        extra = [p for p in deeper if p.chunk_id not in have]
+        found = next((p for p in extra if any(m.search(p.text) for m in missing)), None)
+        return passages if found is None else [*passages, found]
 
     def _bare_interview_question(self, text: str, parts: list[Part]) -> str | None:
         """Return the message's question when it reads as a panel's interview question.

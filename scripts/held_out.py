@@ -2,9 +2,10 @@
 
 Each dev batch was written by one writer; a batch the learned stages never saw predicts how they
 do on questions typed by others better than the in-sample dev figures. For every batch asked
-for, the shipped prompts are copied to a scratch folder, answerability and the sentence ranker
-(with its query adapter) are refitted there without the batch (`--skip-batch`), and the batch is
-evaluated with that folder (`BOT_PROMPTS_DIR`). The shipped prompts are never touched.
+for, the shipped prompts are copied to a scratch folder, the query encoder, answerability and the
+sentence ranker (with its query adapter) are refitted there without the batch (`--skip-batch`),
+and the batch is evaluated with that folder (`BOT_PROMPTS_DIR`). The shipped prompts are never
+touched.
 
     python scripts/held_out.py 7 8 9 10 [--json]
 
@@ -29,6 +30,8 @@ FIGURES = (
     "uncovered_no_answer",
     "paraphrase_consistency",
 )
+# Refitted in this order: what retrieval finds shapes what the later stages learn from.
+STAGES = ("bot.retrieval.query_encoder", "bot.answer.answerability", "bot.answer.ranking")
 RESULTS = Path(__file__).resolve().parent.parent / "benchmarks" / "results" / "held_out.json"
 COLUMNS = [
     "dev batch (held out)",
@@ -47,7 +50,7 @@ def held_out(batch: int, prompts: Path) -> dict[str, object]:
         shutil.copytree(prompts, folder)
         env = {**os.environ, "BOT_PROMPTS_DIR": str(folder), "HF_HUB_OFFLINE": "1"}
         python = [sys.executable, "-m"]
-        for stage in ("bot.answer.answerability", "bot.answer.ranking"):
+        for stage in STAGES:
             subprocess.run(
                 [*python, stage, "--skip-batch", str(batch)],
                 env=env,

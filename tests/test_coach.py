@@ -5,6 +5,7 @@ import pytest
 from bot.coach import Coach
 from bot.errors import BotError
 from bot.evaluate import citations_valid
+from bot.understand import Context
 
 
 def _passages(coach: Coach) -> set[str]:
@@ -74,6 +75,17 @@ def test_personal_context_is_used_and_kept_for_later_turns(coach: Coach) -> None
     later = coach.ask("How much clinical experience do directors usually have?", first.session_id)
     assert later.verdict == "answered" and "With 12 years in practice" in later.answer
     assert "Ortho" in coach.context([t["text"] for t in coach.history(first.session_id)]).said[0]
+
+
+def test_a_passage_on_the_persons_context_is_added_after_the_rest(coach: Coach) -> None:
+    query = "Could I realistically move into a director role?"
+    years = coach._speaks_to["years"]
+    found = coach.retriever.retrieve(query, 7, floor=0.0)
+    passages = [p for p in found if not years.search(p.text)]
+    assert coach._with_context(query, passages, Context()) == passages  # nothing said: unchanged
+    added = coach._with_context(query, passages, Context(years=12))
+    assert added[:-1] == passages and years.search(added[-1].text)
+    assert coach._with_context(query, added, Context(years=12)) == added  # already there
 
 
 def test_two_questions_in_one_message_get_two_answers(coach: Coach) -> None:

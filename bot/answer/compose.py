@@ -212,6 +212,13 @@ def _as_typed(name: str, asked: str) -> str:
 _WORD_NUMBERS = {"five": 5, "ten": 10, "three": 3, "two": 2, "four": 4, "six": 6, "seven": 7}
 
 
+def personal_patterns(folder: Any = None) -> dict[str, re.Pattern[str]]:
+    """Return, per context field (years, specialty, setting), the pattern of the guide sentences
+    that speak to it (`personal` in `compose.yaml`)."""
+    spec = dict((load_data("compose.yaml", folder) or {}).get("personal") or {})
+    return {name: re.compile(str(entry["speaks_to"]), re.I) for name, entry in spec.items()}
+
+
 def _years_line(spec: dict[str, str], years: int, pool: list[Scored]) -> list[tuple[str, int]]:
     for s in pool:
         m = re.search(spec["speaks_to"], s.text, re.I)

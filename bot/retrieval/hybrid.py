@@ -14,6 +14,7 @@ from bot.config import Settings
 from bot.ingest.embeddings import MiniLMEmbeddings
 from bot.ingest.index import delete_sentences, pages, read_sentences, write_sentences
 from bot.ingest.sync import chunk_sentences, sentence_matrix
+from bot.retrieval.query_encoder import QueryEncoder, load_query_encoder
 from bot.schemas import Chunk, Passage
 from bot.text import (
     STOPWORDS,
@@ -39,6 +40,7 @@ RELEVANCE_BAR = 0.56  # best similarity + COVERAGE_SHARE * topic coverage must r
 COVERAGE_SHARE = 0.5
 BM25_METHOD = "robertson"  # Okapi BM25 (k1 1.5, b 0.75), as rank-bm25 scored it
 IDF_EPSILON = 0.25  # Okapi's floor for terms in most chunks: a quarter of the mean idf
+ENCODER_WEIGHT = 0.5  # share of the query encoder's reading in the order of fused candidates
 
 
 def query_terms(query: str) -> set[str]:
@@ -83,6 +85,10 @@ class HybridRetriever:
         store: the LangChain Chroma store holding the chunks and their vectors.
         embeddings: MiniLM embeddings for queries (the same model the index was built with).
         settings: `top_k`, `relevance_floor` and the other retrieval knobs.
+        query_encoder: the fine-tuned question reader (`query_encoder.py`), if one is fitted: its
+            nearest passages (by best sentence) join the fusion as a third list, and the fused
+            candidates are ordered by the mean of both readings. Passage scores, and so the
+            floors, stay MiniLM's.
 
     Example:
         >>> retriever = make_retriever(settings, store, embeddings)
@@ -92,10 +98,17 @@ class HybridRetriever:
         []
     """
 
-    def __init__(self, store: Chroma, embeddings: MiniLMEmbeddings, settings: Settings) -> None:
+    def __init__(
+        self,
+        store: Chroma,
+        embeddings: MiniLMEmbeddings,
+        settings: Settings,
+        query_encoder: QueryEncoder | None = None,
+    ) -> None:
         self.store = store
         self.embeddings = embeddings
         self.settings = settings
+        self.query_encoder = query_encoder
         self.chunks: dict[str, IndexedChunk] = {}
         self.reload()
 
@@ -126,7 +139,9 @@ class HybridRetriever:
         ).astype(np.float32, copy=False)
         self._ids = list(self.chunks)
         self.depth = DEEP_CANDIDATES if len(self._ids) > DEEP_FROM_CHUNKS else CANDIDATES
-        self.sentence_rows = self._sentence_rows()
+        groups = {cid: chunk_sentences(self._as_chunk(c)) for cid, c in self.chunks.items()}
+        self.sentence_rows = self._sentence_rows(groups)
+        self._stack_sentences(groups)
         self.chunk_terms = {
             cid: content_terms(f"{c.section} {c.text}") for cid, c in self.chunks.items()
         }
@@ -136,10 +151,9 @@ class HybridRetriever:
         }
         self._build_bm25([tokens(t) for t in texts])
 
-    def _sentence_rows(self) -> dict[str, np.ndarray]:
+    def _sentence_rows(self, groups: dict[str, list[str]]) -> dict[str, np.ndarray]:
         """Read each chunk's sentence vectors; embed and store any that are missing or stale."""
         rows = read_sentences(self.store)
-        groups = {cid: chunk_sentences(self._as_chunk(c)) for cid, c in self.chunks.items()}
         stale = [cid for cid, m in rows.items() if len(groups.get(cid, ())) != len(m)]
         if stale:
             delete_sentences(self.store, stale)
@@ -153,6 +167,22 @@ class HybridRetriever:
         for cid, group in groups.items():  # the composer reuses them: no re-embedding
             self.embeddings.remember(group, rows[cid])
         return {cid: rows[cid] for cid in groups}
+
+    def _stack_sentences(self, groups: dict[str, list[str]]) -> None:
+        """Stack every chunk's sentences and vectors (chunk order) for whole-index scoring."""
+        self.sentence_texts = [s for cid in self._ids for s in groups[cid]]
+        blocks = [self.sentence_rows[cid] for cid in self._ids]
+        self.sentence_matrix = (
+            np.concatenate(blocks) if blocks else np.zeros((0, self.embeddings.dimension))
+        ).astype(np.float32, copy=False)
+        sizes = [len(b) for b in blocks]
+        self._sentence_starts = np.cumsum([0, *sizes[:-1]]).astype(np.int64)
+
+    def best_sentences(self, vector: np.ndarray) -> np.ndarray:
+        """Return, per chunk (index order), its best sentence's cosine with a vector."""
+        if not len(self.sentence_matrix):
+            return np.zeros(0, np.float32)
+        return np.maximum.reduceat(self.sentence_matrix @ vector, self._sentence_starts)
 
     @staticmethod
     def _as_chunk(chunk: IndexedChunk) -> Chunk:
@@ -207,18 +237,25 @@ class HybridRetriever:
         best = float((self.sentence_rows[cid] @ query_vec).max())
         return (1 - SENTENCE_WEIGHT) * self.cosine(query_vec, cid) + SENTENCE_WEIGHT * best
 
-    def _rerank(self, query: str, query_vec: np.ndarray, ids: list[str]) -> list[tuple[str, float]]:
+    def _rerank(
+        self, query: str, query_vec: np.ndarray, ids: list[str], tuned: np.ndarray | None = None
+    ) -> list[tuple[str, float]]:
+        """Order fused candidates by similarity, topic coverage and, with a query encoder, the
+        mean of MiniLM's similarity and the encoder's best-sentence cosine."""
         terms = query_terms(query)
         scored = []
         for rank, cid in enumerate(ids):
             sim = self.similarity(query_vec, cid)
+            read = sim
+            if tuned is not None:
+                read += ENCODER_WEIGHT * (float(tuned[self.chunks[cid].row]) - sim)
             cover = len(terms & self.chunk_terms[cid]) / max(1, len(terms))
             framing = (
                 FRAMING_PENALTY
                 if is_framing(self.chunks[cid].section, self.chunks[cid].title)
                 else 0
             )
-            scored.append((cid, sim, sim + COVERAGE_WEIGHT * cover - 0.002 * rank - framing))
+            scored.append((cid, sim, read + COVERAGE_WEIGHT * cover - 0.002 * rank - framing))
         return [(cid, sim) for cid, sim, _ in sorted(scored, key=lambda x: -x[2])]
 
     def _dense(self, query_vec: np.ndarray, n: int) -> list[str]:
@@ -246,9 +283,14 @@ class HybridRetriever:
             return []
         floor = self.settings.relevance_floor if floor is None else floor
         qvec = np.asarray(self.embeddings.embed_query(query), np.float32)
-        fused = rrf([self._dense(qvec, self.depth), self._lexical(query)])[: self.depth]
+        lists = [self._dense(qvec, self.depth), self._lexical(query)]
+        tuned = None
+        if self.query_encoder is not None and len(self.sentence_matrix):
+            tuned = self.best_sentences(self.query_encoder.embed_query(query))
+            lists.append([self._ids[i] for i in _top(tuned, self.depth)])
+        fused = rrf(lists)[: self.depth]
         passages: list[Passage] = []
-        for cid, score in self._rerank(query, qvec, fused):
+        for cid, score in self._rerank(query, qvec, fused, tuned):
             chunk = self.chunks[cid]
             if score < floor * 0.6 or any(near_duplicate(chunk.text, p.text) for p in passages):
                 continue
@@ -295,5 +337,6 @@ def _top(scores: np.ndarray, n: int) -> list[int]:
 def make_retriever(
     settings: Settings, store: Chroma, embeddings: MiniLMEmbeddings
 ) -> HybridRetriever:
-    """Create the hybrid retriever over the store's chunks."""
-    return HybridRetriever(store, embeddings, settings)
+    """Create the hybrid retriever over the store's chunks, with the fitted query encoder."""
+    encoder = load_query_encoder(embeddings.model_path, settings.prompts_dir)
+    return HybridRetriever(store, embeddings, settings, encoder)
