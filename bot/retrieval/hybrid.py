@@ -164,8 +164,6 @@ class HybridRetriever:
             fresh = sentence_matrix(self.embeddings, missing)
             write_sentences(self.store, fresh)
             rows.update(fresh)
-        for cid, group in groups.items():  # the composer reuses them: no re-embedding
-            self.embeddings.remember(group, rows[cid])
         return {cid: rows[cid] for cid in groups}
 
     def _stack_sentences(self, groups: dict[str, list[str]]) -> None:
@@ -176,7 +174,13 @@ class HybridRetriever:
             np.concatenate(blocks) if blocks else np.zeros((0, self.embeddings.dimension))
         ).astype(np.float32, copy=False)
         sizes = [len(b) for b in blocks]
-        self._sentence_starts = np.cumsum([0, *sizes[:-1]]).astype(np.int64)
+        self._sentence_starts = np.cumsum([0, *sizes])[:-1].astype(np.int64)
+        self.sentence_rows = {  # views into the stack: the vectors are held once
+            cid: self.sentence_matrix[start : start + size]
+            for cid, start, size in zip(self._ids, self._sentence_starts, sizes, strict=True)
+        }
+        for cid in self._ids:  # the composer reuses them: no re-embedding
+            self.embeddings.remember(groups[cid], self.sentence_rows[cid])
 
     def best_sentences(self, vector: np.ndarray) -> np.ndarray:
         """Return, per chunk (index order), its best sentence's cosine with a vector."""

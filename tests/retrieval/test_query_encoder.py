@@ -129,3 +129,14 @@ def test_best_sentences_scores_every_chunk_by_its_best_sentence(coach: Any) -> N
     )
     for cid, chunk in retriever.chunks.items():
         assert np.isclose(best[chunk.row], float((retriever.sentence_rows[cid] @ vector).max()))
+
+
+def test_an_empty_corpus_retrieves_nothing(make_settings: Any, tmp_path: Path) -> None:
+    from bot.coach import Coach
+
+    empty = tmp_path / "no-guides"
+    empty.mkdir()
+    coach = Coach(make_settings(corpus_dir=empty))
+    assert coach.retriever.sentence_matrix.shape[0] == 0
+    assert coach.retriever.best_sentences(np.ones(384, np.float32)).shape == (0,)
+    assert coach.retrieve("How long does it take to become a medical director?") == []
