@@ -432,20 +432,10 @@ def main(argv: list[str] | None = None) -> None:
 
     `--skip-batch N` (repeatable) leaves dev batch N out of the fit and of the precedents.
     """
-    import argparse
-    import tempfile
-    from pathlib import Path
-
-    from bot.coach import Coach
-    from bot.config import Settings
     from bot.evaluate import DATA, load_items, load_questions
+    from bot.refit import refit_coach
 
-    parser = argparse.ArgumentParser(prog="python -m bot.answer.answerability")
-    parser.add_argument("--skip-batch", type=int, action="append", default=[])
-    skip = set(parser.parse_args(argv).skip_batch)
-    with tempfile.TemporaryDirectory() as tmp:
-        settings = Settings().model_copy(update={"data_dir": Path(tmp)})
-        coach = Coach(settings)
+    with refit_coach("python -m bot.answer.answerability", argv) as (coach, skip):
         tuning = [
             {"q": q["q"], "expect": "answered" if q.get("answer") else q.get("expect")}
             for q in load_questions()["questions"]
@@ -459,7 +449,7 @@ def main(argv: list[str] | None = None) -> None:
             "answered": [q for q, label in zip(queries, y, strict=True) if label == 1],
             "no_answer": [q for q, label in zip(queries, y, strict=True) if label == 0],
         }
-        write_model(settings.prompts_dir / "answerability.yaml", model, precedents)
+        write_model(coach.settings.prompts_dir / "answerability.yaml", model, precedents)
         print(f"{len(y)} questions; cross-validated: {model['cv']}")
 
 

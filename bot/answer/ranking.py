@@ -625,23 +625,14 @@ def main(argv: list[str] | None = None) -> None:
 
     `--skip-batch N` (repeatable) leaves dev batch N out of the fit.
     """
-    import argparse
-    import tempfile
-    from pathlib import Path
+    from bot.refit import refit_coach
 
-    from bot.coach import Coach
-    from bot.config import Settings
-
-    parser = argparse.ArgumentParser(prog="python -m bot.answer.ranking")
-    parser.add_argument("--skip-batch", type=int, action="append", default=[])
-    skip = set(parser.parse_args(argv).skip_batch)
-    with tempfile.TemporaryDirectory() as tmp:
-        settings = Settings().model_copy(update={"data_dir": Path(tmp)})
-        coach = Coach(settings)
+    with refit_coach("python -m bot.answer.ranking", argv) as (coach, skip):
+        folder = coach.settings.prompts_dir
         groups, precedents = labelled_rows(coach, training_items(skip))
         model, adapter = fit_model(groups, precedents, coach.embeddings)
-        write_model(settings.prompts_dir / RANKER_FILE, model, precedents)
-        save_adapter(settings.prompts_dir, adapter)
+        write_model(folder / RANKER_FILE, model, precedents)
+        save_adapter(folder, adapter)
         print(f"{len(groups)} questions; cross-validated: {model['cv']}")
 
 

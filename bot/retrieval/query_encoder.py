@@ -132,7 +132,7 @@ def fit_query_encoder(
 
     `sentences` holds the index's sentence vectors (unit rows); `gold[i]` the rows that answer
     question i. Minimises the negative log-probability of the gold rows under a softmax over all
-    rows (AdamW, mini-batches, seeded: the same data gives the same layers).
+    rows (AdamW, mini-batches, seeded: the same data gives the same layers up to float noise).
     """
     import torch
 
@@ -198,24 +198,14 @@ def main(argv: list[str] | None = None) -> None:
 
     `--skip-batch N` (repeatable) leaves dev batch N out of the fit.
     """
-    import argparse
-    import tempfile
-
     from bot.answer.ranking import training_items
-    from bot.coach import Coach
-    from bot.config import Settings
-    from bot.ingest.embeddings import default_model_path
+    from bot.refit import refit_coach
 
-    parser = argparse.ArgumentParser(prog="python -m bot.retrieval.query_encoder")
-    parser.add_argument("--skip-batch", type=int, action="append", default=[])
-    skip = set(parser.parse_args(argv).skip_batch)
-    with tempfile.TemporaryDirectory() as tmp:
-        settings = Settings().model_copy(update={"data_dir": Path(tmp)})
-        coach = Coach(settings)
+    with refit_coach("python -m bot.retrieval.query_encoder", argv) as (coach, skip):
         questions, gold = training_pairs(coach, training_items(skip))
-        path = settings.embedding_model or default_model_path()
+        path = coach.embeddings.model_path
         model = fit_query_encoder(path, questions, coach.retriever.sentence_matrix, gold)
-        save_query_encoder(model, settings.prompts_dir)
+        save_query_encoder(model, coach.settings.prompts_dir)
         print(f"{len(questions)} questions; layers written to {ENCODER_FILE}")
 
 
