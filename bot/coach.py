@@ -262,12 +262,14 @@ class Coach:
             # A later question of the same message leans on the earlier one only by a pronoun.
             standalone = i > 0 and not points_back(question)
             query, passages, judgement = self._judged(question, standalone, previous, history)
-            if fallback and not judgement.answerable:
-                # The question alone decides; what the person said before it is read into the
-                # query only when the question alone is not answered ("I hate conflict. How do
-                # I get better at it?"), so a preamble never changes an answered question.
+            if fallback:
+                # The question is read alone and with the topic words of what the person said
+                # before it. The second reading wins when it is answered and either points back
+                # ("I keep hearing directors need financial acumen. What does that mean?") or
+                # answerability (a fitted model) trusts it more than the question alone.
                 alternative = self._judged(fallback, standalone, previous, history)
-                if alternative[2].answerable:
+                better = alternative[2].probability > judgement.probability
+                if alternative[2].answerable and (better or points_back(question)):
                     query, passages, judgement = alternative
             if judgement.answerable:
                 passages = self._with_context(query, self._with_precedent(query, passages), context)

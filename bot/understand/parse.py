@@ -97,7 +97,7 @@ class Understanding:
     bare: tuple[str, ...] = ()  # what the guard judges: each question, or for a vague one the
     # whole message (never the retrieval query's borrowed words, which can read out of context)
     borrowed: tuple[str, ...] = ()  # each question with the topic words of the sentences before
-    # it ("" when none): retrieval falls back on it only when the question alone is unanswered
+    # it ("" when none): the plan answers from it when answerability trusts it more
 
 
 def _phrases(items: Iterable[Any]) -> list[str]:
@@ -225,7 +225,9 @@ class Understander:
         for m in _JOINER.finditer(text):
             before, after = text[cuts[-1] : m.start()], text[m.end() :]
             long_enough = min(len(words(before)), len(words(after))) >= MIN_PART_WORDS
-            if long_enough and self._starts_question(after):
+            # "Beyond knowing the rules, what else ...": a lead-in that asks nothing stays.
+            asks = self._starts_question(self._tidy(before))
+            if long_enough and asks and self._starts_question(after):
                 cuts.append(m.start())
         parts = [text[a:b] for a, b in zip(cuts, [*cuts[1:], len(text)], strict=True)]
         return [self._tidy(p) for p in parts if p.strip()]

@@ -77,6 +77,12 @@ def test_context_is_split_from_the_question(understander: Understander) -> None:
             ["Which skills matter most?", "How do I build them while still working clinically?"],
         ),
         ("What are the challenges and rewards of the role?", None),
+        # a lead-in that asks nothing is not a question of its own
+        ("Beyond knowing the regulations, what else does compliance involve for a director?", None),
+        (
+            "How long does it take, and do I need an MBA, and what does it cost?",
+            ["How long does it take", "Do I need an MBA", "What does it cost?"],
+        ),
         ("How do I balance budgets and quality?", None),
     ],
 )
@@ -134,11 +140,11 @@ def test_a_question_of_its_own_keeps_its_preamble_out_of_the_query(
         "director?"
     )
     assert u.questions == ("How long does it take to get to director?",)  # retrieval reads this
-    assert "impatient" in u.borrowed[0]  # tried only when the question alone is not answered
+    assert "impatient" in u.borrowed[0]  # read as well; answerability picks the reading
     assert u.context.years == 3
 
 
-def test_the_preamble_never_changes_an_answered_question(coach: Coach) -> None:
+def test_a_preamble_keeps_the_lead_of_a_question_of_its_own(coach: Coach) -> None:
     """Paraphrase consistency: with or without a preamble, the same verdict and lead passage."""
     plain = coach.ask("How long does it take to get to director?")
     personal = coach.ask(
@@ -170,3 +176,27 @@ def test_context_merges_over_turns_and_round_trips() -> None:
 def test_message_without_question_is_the_question(understander: Understander) -> None:
     u = understander.understand("frankly I'm scared I'll become a paper-pusher as a director")
     assert u.asked == ("frankly I'm scared I'll become a paper-pusher as a director",)
+
+
+@pytest.mark.parametrize(
+    ("message", "lead"),
+    [
+        (
+            "My chair keeps saying directors need financial acumen. What does that actually mean "
+            "day to day?",
+            "Financial acumen means",
+        ),
+        (
+            "Everyone tells me strategic planning is what separates directors from paper-pushers. "
+            "What does it involve in practice?",
+            "A director without strategic planning skills",
+        ),
+    ],
+)
+def test_a_question_that_points_back_is_read_with_its_preamble(
+    coach: Coach, message: str, lead: str
+) -> None:
+    """Alone, "what does that mean?" could mean anything; the sentence before says what."""
+    answer = coach.ask(message)
+    assert answer.verdict == "answered"
+    assert answer.answer.startswith(lead)
