@@ -97,7 +97,8 @@ class Understanding:
     bare: tuple[str, ...] = ()  # what the guard judges: each question, or for a vague one the
     # whole message (never the retrieval query's borrowed words, which can read out of context)
     borrowed: tuple[str, ...] = ()  # each question with the topic words of the sentences before
-    # it ("" when none): the plan answers from it when answerability trusts it more
+    # it ("" when none): the plan answers from it when the question points back or
+    # answerability trusts it more
 
 
 def _phrases(items: Iterable[Any]) -> list[str]:
