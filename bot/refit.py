@@ -7,10 +7,10 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from bot.coach import Coach
+    from bot.coach import Coach, Part
 
 
 @contextmanager
@@ -27,3 +27,23 @@ def refit_coach(prog: str, argv: list[str] | None = None) -> Iterator[tuple[Coac
     skip = set(parser.parse_args(argv).skip_batch)
     with tempfile.TemporaryDirectory() as tmp:
         yield Coach(Settings().model_copy(update={"data_dir": Path(tmp)})), skip
+
+
+def labelled_parts(
+    coach: Coach, items: list[dict[str, Any]]
+) -> Iterator[tuple[dict[str, Any], Part, str]]:
+    """Yield each labelled question part as the pipeline reads it, with its gold entry.
+
+    The Coach lends no precedent passages (no labelled question is its own precedent); a question
+    the guard stops, or one split into other parts than it has gold entries, is left out.
+    """
+    from bot.answer.ranking import Precedents
+
+    coach.precedents = Precedents(coach.embeddings, [])
+    for item in items:
+        plan = coach._plan(item["q"], [])
+        entries = item.get("gold") or []
+        if not plan.decision.allowed or len(plan.parts) != len(entries):
+            continue
+        for part, entry in zip(plan.parts, entries, strict=True):
+            yield item, part, str(entry)

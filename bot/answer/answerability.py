@@ -285,8 +285,9 @@ def labelled_rows(
     """Return features, labels (1 = answerable), paraphrase groups and queries of questions.
 
     Only questions the guard lets through count. Features come from the question as retrieval
-    first reads it (not the fallback with the preamble's words, which the Coach tries only when
-    this model says no). A question's group is its paraphrase group, or the question itself.
+    first reads it (not the second reading with the preamble's words, which the Coach weighs
+    against the first by this model's probability). A question's group is its paraphrase group,
+    or the question itself.
     """
     x, y, groups, queries = [], [], [], []
     for item in items:

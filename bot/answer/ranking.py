@@ -394,35 +394,31 @@ def labelled_rows(
     A precedent is a labelled question part as the pipeline reads it (its retrieval query)
     with its gold spans and its paraphrase group.
     """
+    from bot.refit import labelled_parts
+
     engine = coach.engine
     composer, main = engine.composer, engine.main_passages
-    coach.precedents = Precedents(composer.embeddings, [])  # no question is its own precedent
     groups, precedents = [], []
-    for item in items:
-        plan = coach._plan(item["q"], [])
-        gold = item.get("gold") or []
-        if not plan.decision.allowed or len(plan.parts) != len(gold):
-            continue
+    for item, part, entry in labelled_parts(coach, items):
         key = str(item.get("group") or item["q"])
-        for part, entry in zip(plan.parts, gold, strict=True):
-            precedents.append({"q": part.query, "gold": entry.split(" | "), "group": key})
-            judgement = part.brief.judgement
-            holds = composer.holds(judgement.asked if judgement else "")
-            found, rows = composer.ranker.features(part.query, part.passages[:main], holds)
-            labels = gold_labels(found, entry)
-            if found and any(labels):
-                qvec = np.asarray(composer.embeddings.embed_query(part.query), np.float32)
-                groups.append(
-                    {
-                        "q": item["q"],
-                        "group": key,
-                        "found": found,
-                        "x": rows,
-                        "y": labels,
-                        "qvec": qvec,
-                        "svecs": composer.embeddings.matrix([c.text for c in found]),
-                    }
-                )
+        precedents.append({"q": part.query, "gold": entry.split(" | "), "group": key})
+        judgement = part.brief.judgement
+        holds = composer.holds(judgement.asked if judgement else "")
+        found, rows = composer.ranker.features(part.query, part.passages[:main], holds)
+        labels = gold_labels(found, entry)
+        if found and any(labels):
+            qvec = np.asarray(composer.embeddings.embed_query(part.query), np.float32)
+            groups.append(
+                {
+                    "q": item["q"],
+                    "group": key,
+                    "found": found,
+                    "x": rows,
+                    "y": labels,
+                    "qvec": qvec,
+                    "svecs": composer.embeddings.matrix([c.text for c in found]),
+                }
+            )
     return groups, precedents
 
 

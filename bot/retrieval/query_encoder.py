@@ -173,23 +173,17 @@ def training_pairs(coach: Any, items: list[dict[str, Any]]) -> tuple[list[str], 
     Rows index `coach.retriever.sentence_texts`; a part whose gold the guides no longer hold is
     left out.
     """
-    from bot.answer.ranking import Precedents
+    from bot.refit import labelled_parts
     from bot.text import plain
 
-    coach.precedents = Precedents(coach.embeddings, [])
     texts = [plain(t) for t in coach.retriever.sentence_texts]
     questions, gold = [], []
-    for item in items:
-        plan = coach._plan(item["q"], [])
-        entries = item.get("gold") or []
-        if not plan.decision.allowed or len(plan.parts) != len(entries):
-            continue
-        for part, entry in zip(plan.parts, entries, strict=True):
-            spans = [plain(a) for a in str(entry).split(" | ")]
-            rows = [k for k, t in enumerate(texts) if any(s in t for s in spans)]
-            if rows:
-                questions.append(part.query)
-                gold.append(rows)
+    for _, part, entry in labelled_parts(coach, items):
+        spans = [plain(a) for a in entry.split(" | ")]
+        rows = [k for k, t in enumerate(texts) if any(s in t for s in spans)]
+        if rows:
+            questions.append(part.query)
+            gold.append(rows)
     return questions, gold
 
 
