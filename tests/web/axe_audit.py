@@ -11,8 +11,14 @@ ALLOWED_MODERATE: frozenset[str] = frozenset()
 BLOCKING = frozenset({"serious", "critical"})
 
 
+def wait_until_loaded(page: Any) -> None:
+    """Wait until Gradio's transient "Loading..." text (`.loading`) has left the page."""
+    page.wait_for_function("() => !document.querySelector('.loading')", timeout=30_000)
+
+
 def audit(page: Any) -> list[dict[str, Any]]:
-    """Run axe on the whole page (open shadow roots included); return its violations."""
+    """Run axe on the whole page (open shadow roots included) once it has loaded."""
+    wait_until_loaded(page)
     result = Axe().run(page)
     return [
         {
