@@ -37,8 +37,10 @@ _YEARS = re.compile(
 _YEARS_FOR = re.compile(r"\b(for|past|last|over|in)\s+(the\s+)?(last\s+|past\s+)?$")
 _SEGMENT = re.compile(r"(?<=[.!?;\n])\s+|\n+")
 # Where one question may end and the next begin: "..., and how ...", "... also what ...".
+# Never before "or": "Can a DO become a director, or do you need an MD?" offers alternatives
+# of one question (all 11 development questions cut there had a single answer).
 _JOINER = re.compile(
-    r"\s*(?:[,;]\s*(?:and|or|also|plus|but)?|\band\b|\balso\b|\bplus\b)\s+(?=\w)", re.I
+    r"\s*(?:[,;]\s*(?:and|also|plus|but)?|\band\b|\balso\b|\bplus\b)\s+(?=\w)(?!or\b)", re.I
 )
 _JOINER_START = re.compile(r"^(?:and|or|also|plus|but)\s+", re.I)
 

@@ -84,6 +84,9 @@ def test_context_is_split_from_the_question(understander: Understander) -> None:
             ["How long does it take", "Do I need an MBA", "What does it cost?"],
         ),
         ("How do I balance budgets and quality?", None),
+        # alternatives joined by "or" are one question
+        ("Can a DO become a medical director, or do you need an MD?", None),
+        ("Is the director job just more meetings, or does the pay match the load?", None),
     ],
 )
 def test_several_questions_are_answered_separately(
