@@ -7,7 +7,8 @@ sentence ranker (with its query adapter) are refitted there without the batch (`
 and the batch is evaluated with that folder (`BOT_PROMPTS_DIR`). The shipped prompts are never
 touched.
 
-    python scripts/held_out.py 7 8 9 10 [--json]
+    python scripts/held_out.py 7 8 9 10 [--json] [--keep DIR]
+    python scripts/held_out.py 7 8 9 10 --keep DIR --reuse   # a code change, no refit
 
 The figures are written to `benchmarks/results/held_out.json` (a table that
 `scripts/figures.py` renders in the README).
@@ -43,29 +44,49 @@ COLUMNS = [
 ]
 
 
-def held_out(batch: int, prompts: Path) -> dict[str, object]:
-    """Refit without `batch` in a copy of `prompts` and return the batch's figures."""
-    with tempfile.TemporaryDirectory() as tmp:
-        folder = Path(tmp) / "prompts"
-        shutil.copytree(prompts, folder)
-        env = {**os.environ, "BOT_PROMPTS_DIR": str(folder), "HF_HUB_OFFLINE": "1"}
-        python = [sys.executable, "-m"]
-        for stage in STAGES:
-            subprocess.run(
-                [*python, stage, "--skip-batch", str(batch)],
-                env=env,
-                check=True,
-                capture_output=True,
-            )
-        out = subprocess.run(
-            [*python, "bot", "eval", "--split", "dev", "--batch", str(batch), "--json"],
-            env=env,
+def refit(batch: int, prompts: Path, folder: Path) -> None:
+    """Copy `prompts` to `folder` and refit every learned stage there without `batch`."""
+    if folder.exists():
+        shutil.rmtree(folder)
+    shutil.copytree(prompts, folder)
+    for stage in STAGES:
+        subprocess.run(
+            [sys.executable, "-m", stage, "--skip-batch", str(batch)],
+            env=_env(folder),
             check=True,
             capture_output=True,
-            text=True,
-        ).stdout
+        )
+
+
+def evaluate(batch: int, folder: Path) -> dict[str, object]:
+    """Return the figures of dev batch `batch` answered with the prompts in `folder`."""
+    out = subprocess.run(
+        [sys.executable, "-m", "bot", "eval", "--split", "dev", "--batch", str(batch), "--json"],
+        env=_env(folder),
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
     report = json.loads(out)
     return {"batch": batch, "questions": report["questions"], **{f: report[f] for f in FIGURES}}
+
+
+def held_out(batch: int, prompts: Path, keep: Path | None = None) -> dict[str, object]:
+    """Refit without `batch` in a copy of `prompts` and return the batch's figures.
+
+    With `keep`, the refitted copy stays in `keep/batch-N` (to try a change on it later
+    without refitting: `--keep DIR --reuse`).
+    """
+    if keep is not None:
+        refit(batch, prompts, keep / f"batch-{batch}")
+        return evaluate(batch, keep / f"batch-{batch}")
+    with tempfile.TemporaryDirectory() as tmp:
+        refit(batch, prompts, Path(tmp) / "prompts")
+        return evaluate(batch, Path(tmp) / "prompts")
+
+
+def _env(folder: Path) -> dict[str, str]:
+    return {**os.environ, "BOT_PROMPTS_DIR": str(folder), "HF_HUB_OFFLINE": "1"}
 
 
 def write_results(rows: list[dict[str, object]], path: Path = RESULTS) -> None:
@@ -83,15 +104,32 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("batches", type=int, nargs="+")
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--keep", type=Path, help="keep each refitted copy in KEEP/batch-N")
+    parser.add_argument(
+        "--reuse", action="store_true", help="evaluate the copies in --keep without refitting"
+    )
     args = parser.parse_args()
     from bot.config import Settings
 
     prompts = Settings().prompts_dir
-    rows = [held_out(b, prompts) for b in args.batches]
+    if args.reuse:
+        if args.keep is None:
+            parser.error("--reuse needs --keep")
+        rows = [evaluate(b, args.keep / f"batch-{b}") for b in args.batches]
+        if args.json:
+            print(json.dumps(rows, indent=2))
+        else:
+            _print(rows)
+        return  # a try on kept copies is not the shipped pipeline: results stay as they are
+    rows = [held_out(b, prompts, args.keep) for b in args.batches]
     write_results(rows)
     if args.json:
         print(json.dumps(rows, indent=2))
         return
+    _print(rows)
+
+
+def _print(rows: list[dict[str, object]]) -> None:
     print("batch  n    " + "  ".join(f"{f[:14]:>14}" for f in FIGURES))
     for r in rows:
         print(
