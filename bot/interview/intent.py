@@ -106,8 +106,12 @@ class IntentDetector:
 
     def explicit(self, message: str) -> str | None:
         """Return the question after an explicit lead-in ("How should I answer: ..."), or None."""
-        for lead, candidate in self._splits(message):
+        for lead, candidate, last in self._splits(message):
             if not self._may_lead(lead) or self.lead_in(lead) < self._s.lead_in:
+                continue
+            if last and not self._asks(candidate):
+                # "I just landed an interview next month. How should I prepare for it?": what
+                # came before the lead-in tells about the person and asks nothing.
                 continue
             candidate = self._strip_lead(_clean(self._drop_leads(candidate)))
             # After an explicit lead-in any question goes, even one the guides would answer as
@@ -177,22 +181,26 @@ class IntentDetector:
                 return _clean(text[len(phrase) :])
         return text
 
-    def _splits(self, message: str) -> list[tuple[str, str]]:
-        """Return (lead, candidate question) pairs a message may consist of, likeliest first."""
+    def _splits(self, message: str) -> list[tuple[str, str, bool]]:
+        """Return (lead, candidate question, lead comes last) triples, likeliest first."""
         text = " ".join(message.split())
-        pairs: list[tuple[str, str]] = []
+        pairs: list[tuple[str, str, bool]] = []
         quoted = _QUOTED.search(text)
         if quoted:
-            pairs.append((_QUOTED.sub(" ", text), quoted.group(1)))
+            pairs.append((_QUOTED.sub(" ", text), quoted.group(1), False))
         parts = _SPLIT.split(text, maxsplit=1)
         if len(parts) == 2:
-            pairs.append((parts[0], parts[1]))
+            pairs.append((parts[0], parts[1], False))
         lowered = text.lower()
         for phrase in self._lead_ins:
             if lowered.startswith(phrase.lower()):
-                pairs.append((phrase, text[len(phrase) :]))
+                pairs.append((phrase, text[len(phrase) :], False))
         said = sentences(text)
         if len(said) > 1:
-            pairs.append((said[-1], " ".join(said[:-1])))
-            pairs.append((said[0], " ".join(said[1:])))
+            pairs.append((said[-1], " ".join(said[:-1]), True))
+            pairs.append((said[0], " ".join(said[1:]), False))
         return pairs
+
+    def _asks(self, text: str) -> bool:
+        """Return whether text holds a question ("They asked me what ...", "Tell me about ...")."""
+        return "?" in text or bool(_WH.search(text)) or self.probability(text) >= self._s.bare

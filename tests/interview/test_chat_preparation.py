@@ -104,6 +104,21 @@ def test_a_lead_in_prepares_even_a_question_the_guides_answer(coach: Any) -> Non
     assert coach.route("What does a medical director do?") is None
 
 
+def test_a_lead_in_after_a_statement_that_asks_nothing_gets_an_ordinary_answer(
+    coach: Any,
+) -> None:
+    """ "How should I prepare for it?" after news about the person is a career question."""
+    answer = coach.ask(
+        "I'm an ER doc with 8 years under my belt and I just landed an interview for an "
+        "associate medical director post next month. How should I prepare for it?"
+    )
+    assert answer.reason != PREPARED and answer.verdict == "answered", answer.answer
+    asked = coach.ask(
+        "Next week they will ask me how I would cut our sepsis mortality. How should I answer?"
+    )
+    assert asked.reason == PREPARED, asked.answer
+
+
 def test_ordinary_messages_cost_the_lead_in_check_no_model_call(coach: Any) -> None:
     detector = coach.interview.intent
     encode = detector._embeddings._encode
