@@ -77,12 +77,15 @@ def held_out(batch: int, prompts: Path, keep: Path | None = None) -> dict[str, o
     With `keep`, the refitted copy stays in `keep/batch-N` (to try a change on it later
     without refitting: `--keep DIR --reuse`).
     """
-    if keep is not None:
-        refit(batch, prompts, keep / f"batch-{batch}")
-        return evaluate(batch, keep / f"batch-{batch}")
     with tempfile.TemporaryDirectory() as tmp:
-        refit(batch, prompts, Path(tmp) / "prompts")
-        return evaluate(batch, Path(tmp) / "prompts")
+        folder = kept(keep, batch) if keep is not None else Path(tmp) / "prompts"
+        refit(batch, prompts, folder)
+        return evaluate(batch, folder)
+
+
+def kept(keep: Path, batch: int) -> Path:
+    """Return where `--keep` holds the copy refitted without `batch`."""
+    return keep / f"batch-{batch}"
 
 
 def _env(folder: Path) -> dict[str, str]:
@@ -112,21 +115,17 @@ def main() -> None:
     from bot.config import Settings
 
     prompts = Settings().prompts_dir
-    if args.reuse:
-        if args.keep is None:
-            parser.error("--reuse needs --keep")
-        rows = [evaluate(b, args.keep / f"batch-{b}") for b in args.batches]
-        if args.json:
-            print(json.dumps(rows, indent=2))
-        else:
-            _print(rows)
-        return  # a try on kept copies is not the shipped pipeline: results stay as they are
-    rows = [held_out(b, prompts, args.keep) for b in args.batches]
-    write_results(rows)
+    if args.reuse and args.keep is None:
+        parser.error("--reuse needs --keep")
+    if args.reuse:  # a try on kept copies is not the shipped pipeline: results stay as they are
+        rows = [evaluate(b, kept(args.keep, b)) for b in args.batches]
+    else:
+        rows = [held_out(b, prompts, args.keep) for b in args.batches]
+        write_results(rows)
     if args.json:
         print(json.dumps(rows, indent=2))
-        return
-    _print(rows)
+    else:
+        _print(rows)
 
 
 def _print(rows: list[dict[str, object]]) -> None:
