@@ -34,7 +34,7 @@ redis:
 	  $$run apt-get update -q && $$run apt-get install -y -q redis-server; }
 
 test: setup llm browser redis
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n auto
 
 # Unit-level core, under a minute: no browser, no LLM, no end-to-end server, eval or wheel runs.
 test-fast: setup

@@ -328,15 +328,18 @@ class Coach:
         guides answer as a career question needs a surer detector, so polite career questions
         ("Could you tell me ...") keep their ordinary answers. A message the understanding split
         in two ("Describe a project that failed and what you learned") is judged whole.
+        The detector reads the words as typed: a panel's question is pasted as written, while
+        "how do u build trust w the nurses" is the person's own, and its "u" is anyone
+        (normalised to "you", it read as a panel addressing the candidate).
         """
         judged = [p.brief.judgement for p in parts]
         if not parts or any(j is None for j in judged):
             return None
         answered = any(j.answerable for j in judged if j is not None)
-        question = parts[0].question if len(parts) == 1 else text  # embedded already
+        question = parts[0].asked if len(parts) == 1 else text  # as typed
         if self.interview.practice_question(question, answered=answered) is None:
             return None
-        return parts[0].asked if len(parts) == 1 else text  # in the person's own words
+        return question
 
     def route(self, message: object) -> str | None:
         """Return the interview question chat would prepare for a message, else None.

@@ -119,6 +119,25 @@ def test_a_lead_in_after_a_statement_that_asks_nothing_gets_an_ordinary_answer(
     assert asked.reason == PREPARED, asked.answer
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "how do u get doctors to actually follow new protocols as med dir",
+        "how do u build trust w the nurses as a new director",
+        "how do u handle a doc who keeps ignoring the new protocol",
+    ],
+)
+def test_a_question_typed_with_u_is_the_persons_own(coach: Any, text: str) -> None:
+    """Normalised to "you", these read as a panel addressing the candidate (all three did)."""
+    answer = coach.ask(text)
+    assert answer.reason != PREPARED and answer.verdict == "answered", answer.answer
+
+
+def test_the_same_question_as_a_panel_types_it_gets_preparation(coach: Any) -> None:
+    answer = coach.ask("How do you handle a physician who keeps ignoring a new protocol?")
+    assert answer.reason == PREPARED, answer.answer
+
+
 def test_ordinary_messages_cost_the_lead_in_check_no_model_call(coach: Any) -> None:
     detector = coach.interview.intent
     encode = detector._embeddings._encode
