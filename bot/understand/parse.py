@@ -43,6 +43,8 @@ _JOINER = re.compile(
     r"\s*(?:[,;]\s*(?:and|also|plus|but)?|\band\b|\balso\b|\bplus\b)\s+(?=\w)(?!or\b)", re.I
 )
 _JOINER_START = re.compile(r"^(?:and|or|also|plus|but)\s+", re.I)
+# A part never ends on an article: in "Is my background a plus when ..." "plus" is a noun.
+_ARTICLE_END = re.compile(r"\b(?:a|an|the)\s*$", re.I)
 
 
 @dataclass(frozen=True)
@@ -230,7 +232,8 @@ class Understander:
             long_enough = min(len(words(before)), len(words(after))) >= MIN_PART_WORDS
             # "Beyond knowing the rules, what else ...": a lead-in that asks nothing stays.
             asks = self._starts_question(self._tidy(before))
-            if long_enough and asks and self._starts_question(after):
+            whole = not _ARTICLE_END.search(before)  # "... a plus when" is one question
+            if long_enough and asks and whole and self._starts_question(after):
                 cuts.append(m.start())
         parts = [text[a:b] for a, b in zip(cuts, [*cuts[1:], len(text)], strict=True)]
         return [self._tidy(p) for p in parts if p.strip()]

@@ -87,6 +87,8 @@ def test_context_is_split_from_the_question(understander: Understander) -> None:
         # alternatives joined by "or" are one question
         ("Can a DO become a medical director, or do you need an MD?", None),
         ("Is the director job just more meetings, or does the pay match the load?", None),
+        # "plus" after an article is a noun, not a joiner: "a plus" ends no question
+        ("Is my locum background a plus when I apply to lead?", None),
     ],
 )
 def test_several_questions_are_answered_separately(
