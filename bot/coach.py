@@ -336,7 +336,8 @@ class Coach:
         if not parts or any(j is None for j in judged):
             return None
         answered = any(j.answerable for j in judged if j is not None)
-        question = parts[0].asked if len(parts) == 1 else text  # as typed
+        # As typed: one more embedding, only when normalising changed the words.
+        question = parts[0].asked if len(parts) == 1 else text
         if self.interview.practice_question(question, answered=answered) is None:
             return None
         return question

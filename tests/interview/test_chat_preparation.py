@@ -31,6 +31,11 @@ def _guard_rows(label: str, count: int) -> list[str]:
     return rows[:count]
 
 
+def _answered_not_prepared(answer: Answer) -> None:
+    """Assert chat gave an ordinary cited answer, not interview preparation."""
+    assert answer.reason != PREPARED and answer.verdict == "answered", answer.answer
+
+
 def test_most_pasted_interview_questions_get_preparation_in_chat(coach: Any) -> None:
     answers = [coach.ask(text) for text in SAMPLE]
     prepared = [a for a in answers if a.reason == PREPARED]
@@ -94,8 +99,7 @@ def test_career_questions_keep_their_ordinary_answers(coach: Any) -> None:
 )
 def test_polite_career_questions_are_answered_not_prepared(coach: Any, text: str) -> None:
     """The "you" of a polite request is the coach, not a panel (13 of 48 went wrong before)."""
-    answer = coach.ask(text)
-    assert answer.reason != PREPARED and answer.verdict == "answered", answer.answer
+    _answered_not_prepared(coach.ask(text))
 
 
 def test_a_lead_in_prepares_even_a_question_the_guides_answer(coach: Any) -> None:
@@ -112,7 +116,7 @@ def test_a_lead_in_after_a_statement_that_asks_nothing_gets_an_ordinary_answer(
         "I'm an ER doc with 8 years under my belt and I just landed an interview for an "
         "associate medical director post next month. How should I prepare for it?"
     )
-    assert answer.reason != PREPARED and answer.verdict == "answered", answer.answer
+    _answered_not_prepared(answer)
     asked = coach.ask(
         "Next week they will ask me how I would cut our sepsis mortality. How should I answer?"
     )
@@ -129,8 +133,7 @@ def test_a_lead_in_after_a_statement_that_asks_nothing_gets_an_ordinary_answer(
 )
 def test_a_question_typed_with_u_is_the_persons_own(coach: Any, text: str) -> None:
     """Normalised to "you", these read as a panel addressing the candidate (all three did)."""
-    answer = coach.ask(text)
-    assert answer.reason != PREPARED and answer.verdict == "answered", answer.answer
+    _answered_not_prepared(coach.ask(text))
 
 
 def test_the_same_question_as_a_panel_types_it_gets_preparation(coach: Any) -> None:
