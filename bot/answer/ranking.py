@@ -18,6 +18,9 @@ Every usable sentence of the passages the composer may draw on is described by a
   a way of asking means, and a paraphrase of a labelled question finds the same sentence;
   `precedent_first`: the same, counting only the gold span a writer listed first (the
   preferred answer among several acceptable ones), so paraphrases agree on one lead;
+- `vote`: the share of the question's nearest labelled questions (softmax-weighted by cosine)
+  whose first-listed gold span the sentence holds: paraphrases share most neighbours even when
+  their single nearest one differs, so they lean to the same lead;
 - `adapted`, `adapted_gap`: the cosine of the sentence with the question's vector as the query
   adapter (`bot/answer/adapter.py`, fitted on the same questions) moves it toward the sentences
   that answer, and its distance below the best one.
@@ -69,6 +72,7 @@ FEATURES = (
     "length",
     "precedent",
     "precedent_first",
+    "vote",
     "adapted",
     "adapted_gap",
 )
@@ -100,6 +104,8 @@ NEIGHBOUR_RATIO = 0.05  # ... a sentence beside the lead in its passage needs le
 # question of another paraphrase group shares a gold sentence 86% of the time at 0.8 and
 # above (72% at 0.7, 98% at 0.9; leave-group-out over the development questions).
 PRECEDENT_FLOOR = 0.8
+VOTE_NEIGHBOURS = 10  # labelled questions that vote on the lead
+VOTE_TEMPERATURE = 0.05  # cosine scale of the vote's softmax
 ROOT = 5  # words sharing their first letters share a root ("measured", "measuring")
 
 
@@ -189,6 +195,19 @@ class Precedents:
             [self.column(sims, texts, allowed), self.column(sims, texts, allowed, first=True)]
         )
 
+    def vote(
+        self, sims: np.ndarray, texts: list[str], allowed: np.ndarray | None = None
+    ) -> np.ndarray:
+        """Return each sentence's share of the nearest labelled questions' first-listed gold."""
+        if allowed is not None:
+            sims = np.where(allowed, sims, -np.inf)
+        near = [int(i) for i in np.argsort(-sims)[:VOTE_NEIGHBOURS] if np.isfinite(sims[i])]
+        if not near:
+            return np.zeros(len(texts))
+        w = np.exp((sims[near] - sims[near].max()) / VOTE_TEMPERATURE)
+        weight = dict(zip(near, (w / w.sum()).tolist(), strict=True))
+        return np.asarray([sum(weight.get(i, 0.0) for i in self.matches(t, True)) for t in texts])
+
     def nearest(self, qvec: np.ndarray, floor: float = PRECEDENT_FLOOR) -> list[str]:
         """Return the gold spans of the closest labelled question when it is `floor` near."""
         sims = self.similarities(qvec)
@@ -259,7 +278,9 @@ class SentenceRanker:
         central = _centrality(allvecs, keys)[keep]
         terms = roots(question) | {t[:ROOT] for t in expansions(question)}
         lexical = np.asarray([_share(terms, s) for _, _, s in cands])
-        precedent = self.precedents.closest(qvec, [s for _, _, s in cands])
+        texts = [s for _, _, s in cands]
+        precedent = self.precedents.closest(qvec, texts)
+        vote = self.precedents.vote(self.precedents.similarities(qvec), texts)
         adapted = svecs @ self.adapter.adapt(qvec)
         rows, found = [], []
         for k, (i, j, s) in enumerate(cands):
@@ -285,6 +306,7 @@ class SentenceRanker:
                     math.log(len(s)),
                     float(precedent[k, 0]),
                     float(precedent[k, 1]),
+                    float(vote[k]),
                     float(adapted[k]),
                     float(adapted.max() - adapted[k]),
                 ]
@@ -423,6 +445,7 @@ def labelled_rows(
 
 
 PRECEDENT = FEATURES.index("precedent")
+VOTE = FEATURES.index("vote")
 ADAPTED = FEATURES.index("adapted")
 
 
@@ -461,7 +484,7 @@ def _with_adapted(
 def _with_precedents(
     groups: list[dict[str, Any]], book: Precedents, keys: list[str], hidden: set[str]
 ) -> list[dict[str, Any]]:
-    """Return the groups with `precedent` recomputed from visible precedents only.
+    """Return the groups with `precedent` and `vote` recomputed from visible precedents only.
 
     A question never sees its own paraphrase group's precedents, nor those of `hidden` groups
     (the held-out fold).
@@ -474,6 +497,7 @@ def _with_precedents(
         texts = [c.text for c in g["found"]]
         x[:, PRECEDENT] = book.column(sims, texts, allowed)
         x[:, PRECEDENT + 1] = book.column(sims, texts, allowed, first=True)
+        x[:, VOTE] = book.vote(sims, texts, allowed)
         out.append({**g, "x": x})
     return out
 

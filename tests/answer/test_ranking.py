@@ -11,6 +11,7 @@ from bot.answer.ranking import (
     NEIGHBOUR_RATIO,
     PRECEDENT,
     SUPPORT_RATIO,
+    VOTE,
     Precedents,
     Scored,
     _with_precedents,
@@ -115,6 +116,30 @@ def test_precedent_feature_is_the_nearest_labelled_question_that_sentence_answer
     assert masked[0, 0] == 0.0
 
 
+def test_vote_weighs_the_nearest_labelled_questions_by_similarity(embeddings) -> None:  # type: ignore[no-untyped-def]
+    other = "Leadership skills are paramount for a Medical Director."
+    book = _book(
+        embeddings,
+        [
+            {"q": "How do I get executives to take me seriously?", "gold": [CREDIBLE]},
+            {"q": "How can I earn credibility with hospital executives?", "gold": [CREDIBLE]},
+            {"q": "What skills does a medical director need?", "gold": [other]},
+            {"q": "Which skills matter for a director?", "gold": ["blend", other]},
+        ],
+    )
+    qvec = np.asarray(embeddings.embed_query("How can I be credible with the C-suite?"))
+    sims = book.similarities(qvec)
+    votes = book.vote(sims, [HOLDS, other, "A sentence no one chose."])
+    # two near questions chose the first sentence, one far question the second (the fourth
+    # lists it second, so its vote does not count): the shares sum to at most one
+    assert votes[0] > 0.9 > votes[1] > 0.0 and votes[2] == 0.0
+    assert votes.sum() <= 1.0 + 1e-9
+    # questions masked out (their own paraphrase group, in fitting) never vote
+    masked = book.vote(sims, [HOLDS, other], allowed=np.asarray([False, False, True, True]))
+    assert masked[0] == 0.0 and 0.0 < masked[1] < 1.0  # the fourth question takes a share
+    assert _book(embeddings, []).vote(np.zeros(0), [HOLDS]).tolist() == [0.0]
+
+
 def test_nearest_lends_gold_only_above_the_floor(embeddings) -> None:  # type: ignore[no-untyped-def]
     book = _book(embeddings, [{"q": "Do directors still see patients?", "gold": ["blend"]}])
     near = np.asarray(embeddings.embed_query("Do medical directors still see patients?"))
@@ -151,8 +176,10 @@ def test_fitting_never_lets_a_question_be_its_own_precedent(embeddings) -> None:
     assert alone[0]["x"][:, PRECEDENT].tolist() == [0.0, 0.0]
     other = _with_precedents([{**group, "group": "g2"}], book, ["g1"], set())
     assert other[0]["x"][0, PRECEDENT] == pytest.approx(1.0, abs=1e-4)
+    assert alone[0]["x"][:, VOTE].tolist() == [0.0, 0.0]
+    assert other[0]["x"][0, VOTE] == pytest.approx(1.0)
     hidden = _with_precedents([{**group, "group": "g2"}], book, ["g1"], {"g1"})
-    assert hidden[0]["x"][0, PRECEDENT] == 0.0
+    assert hidden[0]["x"][0, PRECEDENT] == 0.0 and hidden[0]["x"][0, VOTE] == 0.0
 
 
 def test_a_near_labelled_question_lends_its_gold_passage(coach: Coach) -> None:
