@@ -131,3 +131,16 @@ def calibration(question_id: str, level: str) -> str:
     return next(
         a["answer"] for a in answers if a["question"] == question_id and a["level"] == level
     )
+
+
+# Issue 13's examples, typed as a busy physician would, in one conversation: the person's own
+# context is used, and an undefined title or an asked-for figure gets an honest `no_answer`.
+PERSONAL = (
+    "Ortho surgeon, 12 yrs in, tired of call. Could I realistically move into a director job?"
+)
+EXAMPLES = (
+    (PERSONAL, "With 12 years in practice"),
+    ("whats a CMIO", "don't mention CMIO"),
+    ("how many CME credits do directors need each year", "don't give a figure"),
+)
+DECLINE = "outside what I can help with"

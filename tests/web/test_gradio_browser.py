@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.helpers import CHROMIUM, LiveServer, screenshot_dir, web_server
+from tests.helpers import CHROMIUM, DECLINE, EXAMPLES, LiveServer, screenshot_dir, web_server
 
 pytestmark = [
     pytest.mark.browser,
@@ -107,4 +107,16 @@ def test_phone_layout(browser: Any, server: LiveServer) -> None:
     page.locator(".dc-sources details").first.wait_for(timeout=60_000)
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 392, width  # no sideways scrolling
+    page.context.close()
+
+
+def test_ask_tab_answers_in_the_askers_own_words(browser: Any, server: LiveServer) -> None:
+    page, _ = _open(browser, server, viewport={"width": 1280, "height": 800})
+    for question, expected in EXAMPLES:
+        page.get_by_role("textbox", name="Message").fill(question)
+        page.get_by_role("button", name="Send", exact=True).click()
+        page.locator(".dc-chat [data-testid='bot']").last.get_by_text(expected).wait_for(
+            timeout=60_000
+        )
+    assert DECLINE not in page.locator(".dc-chat").inner_text()
     page.context.close()

@@ -15,6 +15,8 @@ import pytest
 from bot.web.app import WIDGET_FILE
 from tests.helpers import (
     CHROMIUM,
+    DECLINE,
+    EXAMPLES,
     LiveServer,
     host_page,
     screenshot_dir,
@@ -83,6 +85,21 @@ def test_widget_answers_with_sources(browser: Any, site: Site, coach_server: Liv
     assert page.get_by_role("dialog", name="Career coach").is_visible()
     page.keyboard.press("Escape")
     assert page.get_by_role("button", name="Open chat").is_visible()
+    page.context.close()
+
+
+def test_widget_answers_in_the_askers_own_words(
+    browser: Any, site: Site, coach_server: LiveServer
+) -> None:
+    page = _page(browser, site, coach_server.url + "/widget.js")
+    (first, expected), *rest = EXAMPLES
+    log = _ask(page, first)
+    log.get_by_text(expected).wait_for(timeout=30_000)
+    for question, expected in rest:
+        page.get_by_role("textbox", name="Message").fill(question)
+        page.get_by_role("button", name="Send").click()
+        log.get_by_text(expected).wait_for(timeout=30_000)
+    assert DECLINE not in log.inner_text()
     page.context.close()
 
 
