@@ -190,9 +190,18 @@ class Precedents:
         questions out (cross-validation leaves a question's own paraphrase group out, so it
         is never its own precedent).
         """
-        sims = self.similarities(qvec)
+        return self.describe(self.similarities(qvec), texts, allowed)[:, :2]
+
+    def describe(
+        self, sims: np.ndarray, texts: list[str], allowed: np.ndarray | None = None
+    ) -> np.ndarray:
+        """Return the columns `precedent`, `precedent_first` and `vote` from similarities."""
         return np.column_stack(
-            [self.column(sims, texts, allowed), self.column(sims, texts, allowed, first=True)]
+            [
+                self.column(sims, texts, allowed),
+                self.column(sims, texts, allowed, first=True),
+                self.vote(sims, texts, allowed),
+            ]
         )
 
     def vote(
@@ -279,8 +288,7 @@ class SentenceRanker:
         terms = roots(question) | {t[:ROOT] for t in expansions(question)}
         lexical = np.asarray([_share(terms, s) for _, _, s in cands])
         texts = [s for _, _, s in cands]
-        precedent = self.precedents.closest(qvec, texts)
-        vote = self.precedents.vote(self.precedents.similarities(qvec), texts)
+        precedent = self.precedents.describe(self.precedents.similarities(qvec), texts)
         adapted = svecs @ self.adapter.adapt(qvec)
         rows, found = [], []
         for k, (i, j, s) in enumerate(cands):
@@ -306,7 +314,7 @@ class SentenceRanker:
                     math.log(len(s)),
                     float(precedent[k, 0]),
                     float(precedent[k, 1]),
-                    float(vote[k]),
+                    float(precedent[k, 2]),
                     float(adapted[k]),
                     float(adapted.max() - adapted[k]),
                 ]
@@ -495,9 +503,7 @@ def _with_precedents(
         x = g["x"].copy()
         sims = g.setdefault("sims", book.similarities(g["qvec"]))
         texts = [c.text for c in g["found"]]
-        x[:, PRECEDENT] = book.column(sims, texts, allowed)
-        x[:, PRECEDENT + 1] = book.column(sims, texts, allowed, first=True)
-        x[:, VOTE] = book.vote(sims, texts, allowed)
+        x[:, [PRECEDENT, PRECEDENT + 1, VOTE]] = book.describe(sims, texts, allowed)
         out.append({**g, "x": x})
     return out
 
